@@ -1,0 +1,115 @@
+"""Typed errors raised by Sapphire.
+
+The whole tree::
+
+    SapphireError
+    ├── ConfigError              a setting or constructor argument is invalid
+    ├── TimestampError           a timestamp cannot be parsed or is out of range
+    ├── InstrumentError          an instrument is badly specified
+    │   ├── UnknownInstrumentError   no instrument is registered under that id
+    │   └── IncrementError           a price or size is off its increment
+    └── DataError                market data cannot be accepted
+        ├── DataValidationError      a row breaks a rule (names source, row, column)
+        ├── SchemaError              columns are missing or have the wrong type
+        └── CatalogError             the catalog cannot do what was asked
+
+Every message names the bad value and what was expected.
+"""
+
+from __future__ import annotations
+
+
+class SapphireError(Exception):
+    """Base class of every error Sapphire raises on purpose."""
+
+
+class ConfigError(SapphireError, ValueError):
+    """A setting or constructor argument is invalid."""
+
+
+class TimestampError(SapphireError, ValueError):
+    """A timestamp cannot be parsed, or lies outside the supported range."""
+
+
+class InstrumentError(SapphireError, ValueError):
+    """An instrument definition is invalid."""
+
+
+class UnknownInstrumentError(InstrumentError, KeyError):
+    """No instrument is registered under the requested id or symbol."""
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class DataError(SapphireError, ValueError):
+    """Market data cannot be accepted."""
+
+
+class DataValidationError(DataError):
+    """A row of market data breaks a rule.
+
+    Parameters
+    ----------
+    reason
+        What is wrong, for example ``"price is NaN"``.
+    source
+        The file (or other origin) the data came from, when known.
+    row
+        1-based number of the data row in ``source`` (a header line is not counted).
+    column
+        The offending column.
+    value
+        The offending value, shown in the message.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        source: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        value: object = None,
+    ) -> None:
+        self.reason = reason
+        self.source = source
+        self.row = row
+        self.column = column
+        self.value = value
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        where = []
+        if self.source is not None:
+            where.append(str(self.source))
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        text = self.reason if not where else f"{', '.join(where)}: {self.reason}"
+        if self.value is not None:
+            text += f" (was {self.value!r})"
+        return text
+
+    def located(self, *, source: str | None = None, row_offset: int = 0) -> DataValidationError:
+        """Return a copy placed in ``source`` with the row shifted by ``row_offset``."""
+        return DataValidationError(
+            self.reason,
+            source=source if source is not None else self.source,
+            row=None if self.row is None else self.row + row_offset,
+            column=self.column,
+            value=self.value,
+        )
+
+
+class IncrementError(InstrumentError, DataError):
+    """A price or size is not a whole multiple of the instrument's increment."""
+
+
+class SchemaError(DataError):
+    """Columns are missing, unexpected, or of the wrong type."""
+
+
+class CatalogError(DataError):
+    """The catalog cannot do what was asked (bad path, conflicting write, corrupt file)."""
