@@ -115,7 +115,7 @@ def epoch_to_ns(
     if array.dtype.kind == "f":
         bad = ~np.isfinite(array) | (array < 0) | (array * factor >= 9.2e18)
         _raise_first(bad, array, column, "timestamp is not a finite epoch count after 1970")
-        return np.rint(array * factor).astype(np.int64)
+        return _float_epoch_to_ns(array.astype(np.float64, copy=False), factor)
     if array.dtype.kind not in "iu":
         raise DataValidationError(
             f"expected integer epoch counts, got {array.dtype}", column=column
@@ -124,6 +124,32 @@ def epoch_to_ns(
     bad = (array < 0) | (array > MAX_NS // factor)
     _raise_first(bad, array, column, "timestamp is out of range (1970 to 2262)")
     return array * factor if factor != 1 else array
+
+
+def _float_epoch_to_ns(array: np.ndarray, factor: int) -> np.ndarray:
+    """Convert non-negative float counts to ns, reading each float as its shortest decimal.
+
+    ``1577916000.123`` seconds is stored as ``1577916000.12299990654...``; multiplying by
+    ``1e9`` in floating point would be off by up to 128 ns. The whole units are converted
+    exactly, and the fraction is rounded to the coarsest power of ten of nanoseconds that
+    still gives back the same float (as ``repr`` does), so the result is ``...123000000``.
+    """
+    whole = np.floor(array)
+    fraction_ns = (array - whole) * factor
+    result = whole.astype(np.int64) * factor
+    pending = np.arange(array.shape[0])
+    exponent = len(str(factor)) - 1
+    for power in (10**k for k in range(exponent, -1, -1)):
+        candidate = np.rint(fraction_ns[pending] / power) * power
+        if power == 1:
+            same = np.ones(pending.shape[0], dtype=bool)
+        else:
+            same = whole[pending] + candidate / factor == array[pending]
+        result[pending[same]] += candidate[same].astype(np.int64)
+        pending = pending[~same]
+        if pending.shape[0] == 0:
+            break
+    return result
 
 
 def iso_to_ns(
@@ -144,6 +170,7 @@ def iso_to_ns(
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         if tz is None:
             _raise_first_unparseable(array, column, "UTC", needs_offset=True)
+        _check_zone(tz)
         try:
             parsed = pc.assume_timezone(pc.cast(array, pa.timestamp("ns")), tz)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -163,7 +190,13 @@ def strptime_to_ns(
     parsed = pc.strptime(array, format=fmt, unit="ns", error_is_null=True)
     bad = pc.is_null(parsed).to_numpy(zero_copy_only=False)
     _raise_first(bad, array, column, f"timestamp does not match format {fmt!r}")
-    return _timestamps_to_ns(pc.assume_timezone(parsed, tz))
+    _check_zone(tz)
+    try:
+        return _timestamps_to_ns(pc.assume_timezone(parsed, tz))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        local = pc.strftime(parsed, format="%Y-%m-%dT%H:%M:%S")
+        _raise_first_unparseable(local, column, tz, needs_offset=False)
+        raise
 
 
 def compact_to_ns(
@@ -179,14 +212,13 @@ def compact_to_ns(
     array = _as_string_array(values, column)
     lengths = pc.utf8_length(array).to_numpy(zero_copy_only=False)
     _raise_first(lengths != 18, array, column, "expected 'YYYYMMDD HHMMSSmmm'")
+    millis_text = pc.utf8_slice_codeunits(array, 15, 18)
+    digits = pc.utf8_is_digit(millis_text).to_numpy(zero_copy_only=False)
+    _raise_first(~digits, array, column, "expected three digits of milliseconds")
     seconds = strptime_to_ns(pc.utf8_slice_codeunits(array, 0, 15), "%Y%m%d %H%M%S", tz=tz,
                              column=column)
-    millis = pc.cast(pc.utf8_slice_codeunits(array, 15, 18), pa.int64(), safe=False)
-    digits = pc.utf8_is_digit(pc.utf8_slice_codeunits(array, 15, 18)).to_numpy(
-        zero_copy_only=False
-    )
-    _raise_first(~digits, array, column, "expected three digits of milliseconds")
-    return seconds + millis.to_numpy() * NS_PER_MS
+    millis = pc.cast(millis_text, pa.int64()).to_numpy(zero_copy_only=False)
+    return seconds + millis * NS_PER_MS
 
 
 def _as_string_array(values: pa.Array | pa.ChunkedArray | Sequence[str], column: str) -> pa.Array:
@@ -216,7 +248,19 @@ def _raise_first(bad: np.ndarray, values: object, column: str, reason: str) -> N
         if values is not None:
             value = values[index]
             value = value.as_py() if hasattr(value, "as_py") else value
+            value = value.item() if isinstance(value, np.generic) else value
         raise DataValidationError(reason, row=index + 1, column=column, value=value)
+
+
+def _check_zone(tz: str) -> None:
+    """Raise :class:`TimestampError` unless ``tz`` is an IANA zone name or a fixed offset."""
+    try:
+        pc.assume_timezone(pa.array([0], pa.timestamp("s")), tz)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        raise TimestampError(
+            f"unknown time zone {tz!r}: expected an IANA name such as 'America/New_York' "
+            "or a fixed offset such as '-05:00'"
+        ) from None
 
 
 def _raise_first_unparseable(array: pa.Array, column: str, tz: str, *, needs_offset: bool) -> None:
@@ -228,11 +272,12 @@ def _raise_first_unparseable(array: pa.Array, column: str, tz: str, *, needs_off
             else:
                 pc.assume_timezone(pc.cast(pa.array([value]), pa.timestamp("ns")), tz)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            reason = (
-                "timestamp has no UTC offset and no time zone was given"
-                if needs_offset and _parses_naive(value)
-                else "cannot parse timestamp as ISO 8601"
-            )
+            reason = "cannot parse timestamp as ISO 8601"
+            if _parses_naive(value):
+                reason = (
+                    "timestamp has no UTC offset and no time zone was given" if needs_offset
+                    else f"local time does not exist or is ambiguous in zone {tz!r}"
+                )
             raise DataValidationError(reason, row=index + 1, column=column, value=value) from None
     raise DataValidationError(f"cannot parse timestamps in zone {tz!r}", column=column)
 
