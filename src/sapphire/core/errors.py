@@ -7,9 +7,10 @@ The whole tree::
     ├── TimestampError           a timestamp cannot be parsed or is out of range
     ├── InstrumentError          an instrument is badly specified
     │   ├── UnknownInstrumentError   no instrument is registered under that id
-    │   └── IncrementError           a price or size is off its increment
+    │   └── IncrementError           a price or size is off its increment (also a DataValidationError)
     └── DataError                market data cannot be accepted
         ├── DataValidationError      a row breaks a rule (names source, row, column)
+        │   └── IncrementError
         ├── SchemaError              columns are missing or have the wrong type
         └── CatalogError             the catalog cannot do what was asked
 
@@ -93,8 +94,8 @@ class DataValidationError(DataError):
         return text
 
     def located(self, *, source: str | None = None, row_offset: int = 0) -> DataValidationError:
-        """Return a copy placed in ``source`` with the row shifted by ``row_offset``."""
-        return DataValidationError(
+        """Return a copy (of the same class) placed in ``source`` with the row shifted by ``row_offset``."""
+        return type(self)(
             self.reason,
             source=source if source is not None else self.source,
             row=None if self.row is None else self.row + row_offset,
@@ -103,8 +104,12 @@ class DataValidationError(DataError):
         )
 
 
-class IncrementError(InstrumentError, DataError):
-    """A price or size is not a whole multiple of the instrument's increment."""
+class IncrementError(InstrumentError, DataValidationError):
+    """A price or size is not a whole multiple of the instrument's increment.
+
+    Like any :class:`DataValidationError` it names the row and column when it comes
+    from an array, and :meth:`located` re-places it in a file.
+    """
 
 
 class SchemaError(DataError):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
 
 from sapphire.core.errors import ConfigError
@@ -23,7 +22,7 @@ class InstrumentId:
 
     def __post_init__(self) -> None:
         for name, part in (("symbol", self.symbol), ("venue", self.venue)):
-            if not _PART.match(part):
+            if not isinstance(part, str) or not _PART.fullmatch(part):
                 raise ConfigError(
                     f"invalid instrument {name} {part!r}: expected letters, digits and _-/:. "
                     "starting with a letter or digit"
@@ -34,6 +33,8 @@ class InstrumentId:
     @classmethod
     def parse(cls, text: str) -> InstrumentId:
         """Parse ``SYMBOL.VENUE``."""
+        if not isinstance(text, str):
+            raise ConfigError(f"invalid instrument id {text!r}: expected text SYMBOL.VENUE")
         symbol, dot, venue = text.strip().rpartition(".")
         if not dot or not symbol or not venue:
             raise ConfigError(f"invalid instrument id {text!r}: expected SYMBOL.VENUE")
