@@ -45,6 +45,7 @@ class Increment:
 
     @property
     def as_float(self) -> float:
+        """The step as the nearest float (for display, never for arithmetic on units)."""
         return float(self.value)
 
     def to_units(self, values: np.ndarray, *, column: str = "value") -> np.ndarray:
@@ -73,13 +74,16 @@ class Increment:
             if status == OFF_INCREMENT
             else f"{column} has more digits than an exact conversion allows"
         )
-        raise IncrementError(
-            DataValidationError(reason, row=index + 1, column=column, value=value).args[0]
-        )
+        raise IncrementError(reason, row=index + 1, column=column, value=value)
 
     def to_unit(self, value: Decimal | str | int | float) -> int:
         """Convert one value exactly (floats are read through their shortest repr)."""
-        decimal = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        try:
+            decimal = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        except (InvalidOperation, ValueError, TypeError):
+            raise IncrementError(f"invalid value {value!r}: expected a decimal number") from None
+        if not decimal.is_finite():
+            raise IncrementError(f"value {value!r} is not a finite number")
         units = decimal / self.value
         if units != units.to_integral_value():
             raise IncrementError(f"{value} is not a multiple of the increment {self.value}")

@@ -12,6 +12,8 @@ TOO_LARGE = 3
 
 # Above 2**53 a float64 no longer holds every integer, so exactness cannot be checked.
 _LARGEST_EXACT = 9.007e15
+# Float noise allowed around a whole number of units, relative to its magnitude.
+_RELATIVE_SLACK = 1e-14
 
 
 @njit(cache=True, nogil=True)
@@ -30,8 +32,10 @@ def to_units_nb(values, scale, mantissa, out):  # pragma: no cover - compiled
         if magnitude >= _LARGEST_EXACT:
             return TOO_LARGE, i
         whole = np.rint(scaled)
-        tolerance = max(1e-7, magnitude * 1e-14)
-        if abs(scaled - whole) > tolerance:
+        # A decimal multiple parsed to the nearest float and scaled by an exact power of ten
+        # is within a few ulps of a whole number: allow ~45 ulps, relative, never absolute
+        # (an absolute slack would round 100.0000000001 onto a 0.01 tick, or 1e-20 to 0).
+        if abs(scaled - whole) > magnitude * _RELATIVE_SLACK:
             return OFF_INCREMENT, i
         units = np.int64(whole)
         if units % mantissa != 0:
