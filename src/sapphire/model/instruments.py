@@ -26,6 +26,7 @@ _DECIMAL_FIELDS = (
     "price_increment", "size_increment", "multiplier", "maker_fee", "taker_fee",
     "min_quantity", "max_quantity", "initial_margin", "maintenance_margin",
 )
+_INCREMENT_FIELDS = ("price_increment", "size_increment")
 
 
 @lru_cache(maxsize=4096)
@@ -183,7 +184,16 @@ class Equity(Instrument, frozen=True, kw_only=True, tag="equity"):
 AnyInstrument = SpotPair | FxPair | Perpetual | Future | Equity
 
 
+def _reject_float_increment(name: str, raw: Any, instrument_id: object) -> None:
+    if name in _INCREMENT_FIELDS and isinstance(raw, float):
+        raise ConfigError(
+            f"instrument {instrument_id}: {name} {raw!r} given as a float: pass a string such "
+            "as '0.01' so the increment is exact"
+        )
+
+
 def _decimal(name: str, raw: Any, instrument_id: object) -> Decimal:
+    _reject_float_increment(name, raw, instrument_id)
     if isinstance(raw, float):
         raw = repr(raw)
     try:
@@ -210,13 +220,22 @@ def instrument_from_json(data: bytes | str) -> Instrument:
 
 
 def instrument_from_dict(data: dict[str, Any]) -> Instrument:
-    """Build an instrument from plain data (``type`` selects the class)."""
-    if isinstance(data.get("id"), str):
-        data = {**data, "id": msgspec.to_builtins(InstrumentId.parse(data["id"]))}
+    """Build an instrument from plain data (``type`` selects the class).
+
+    Increments must be strings or integers (a float is a :class:`ConfigError`); any other
+    problem, including an unknown field, is an :class:`InstrumentError` naming the id.
+    """
+    if not isinstance(data, dict):
+        raise InstrumentError(f"invalid instrument {data!r}: expected a table of fields")
+    name = data.get("id", "?")
+    for field in _INCREMENT_FIELDS:
+        _reject_float_increment(field, data.get(field), name)
+    if isinstance(name, str) and name != "?":
+        data = {**data, "id": msgspec.to_builtins(InstrumentId.parse(name))}
     try:
         instrument: Instrument = msgspec.convert(data, type=AnyInstrument, strict=False)
     except msgspec.ValidationError as exc:
-        raise InstrumentError(f"invalid instrument {data.get('id', '?')}: {exc}") from None
+        raise InstrumentError(f"invalid instrument {name}: {exc}") from None
     return instrument
 
 
@@ -230,4 +249,13 @@ def load_instruments(path: str | Path) -> list[Instrument]:
     unknown = set(document) - {"instrument"}
     if unknown:
         raise ConfigError(f"{path}: unknown top-level keys {sorted(unknown)}, expected [[instrument]]")
-    return [instrument_from_dict(entry) for entry in document.get("instrument", [])]
+    entries = document.get("instrument", [])
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: 'instrument' must be an array of tables, written [[instrument]]")
+    instruments = []
+    for number, entry in enumerate(entries, start=1):
+        try:
+            instruments.append(instrument_from_dict(entry))
+        except (InstrumentError, ConfigError) as exc:
+            raise type(exc)(f"{path}: instrument #{number}: {exc}") from None
+    return instruments
