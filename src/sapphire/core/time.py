@@ -172,10 +172,26 @@ def iso_to_ns(
             _raise_first_unparseable(array, column, "UTC", needs_offset=True)
         _check_zone(tz)
         try:
-            parsed = pc.assume_timezone(pc.cast(array, pa.timestamp("ns")), tz)
+            return _parse_in_zone(array, tz)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             _raise_first_unparseable(array, column, tz, needs_offset=False)
     return _timestamps_to_ns(parsed)
+
+
+_OFFSET = r"(Z|[+-]\d\d:?\d\d)$"
+
+
+def _parse_in_zone(array: pa.Array, tz: str) -> np.ndarray:
+    """Parse strings read in ``tz``, except those that carry their own offset."""
+    aware = pc.match_substring_regex(array, _OFFSET)
+    mask = aware.to_numpy(zero_copy_only=False)
+    if not mask.any():
+        return _timestamps_to_ns(pc.assume_timezone(pc.cast(array, pa.timestamp("ns")), tz))
+    out = np.empty(len(array), dtype=np.int64)
+    out[mask] = _timestamps_to_ns(pc.cast(array.filter(aware), pa.timestamp("ns", "UTC")))
+    local = pc.cast(array.filter(pc.invert(aware)), pa.timestamp("ns"))
+    out[~mask] = _timestamps_to_ns(pc.assume_timezone(local, tz))
+    return out
 
 
 def strptime_to_ns(
@@ -270,7 +286,7 @@ def _raise_first_unparseable(array: pa.Array, column: str, tz: str, *, needs_off
             if needs_offset:
                 pc.cast(pa.array([value]), pa.timestamp("ns", "UTC"))
             else:
-                pc.assume_timezone(pc.cast(pa.array([value]), pa.timestamp("ns")), tz)
+                _parse_in_zone(pa.array([value]), tz)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             reason = "cannot parse timestamp as ISO 8601"
             if _parses_naive(value):
