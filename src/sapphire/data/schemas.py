@@ -104,6 +104,9 @@ def conform(table: pa.Table | pa.RecordBatch, data_type: DataType | str) -> pa.T
     schema = SCHEMAS[data_type]
     if isinstance(table, pa.RecordBatch):
         table = pa.Table.from_batches([table])
+    repeated = sorted({name for name in table.column_names if table.column_names.count(name) > 1})
+    if repeated:
+        raise SchemaError(f"{data_type} data has repeated columns {repeated}; expected each once")
     missing = [name for name in schema.names if name not in table.column_names]
     if missing:
         raise SchemaError(f"{data_type} data is missing columns {missing}; expected {schema.names}")
@@ -117,6 +120,8 @@ def conform(table: pa.Table | pa.RecordBatch, data_type: DataType | str) -> pa.T
             raise SchemaError(f"{data_type} column '{field.name}' has {column.null_count} missing values")
         if column.type != field.type:
             try:
+                if pa.types.is_timestamp(column.type):  # count nanoseconds, whatever its unit
+                    column = column.cast(pa.timestamp("ns", column.type.tz), safe=True)
                 column = column.cast(field.type, safe=True)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
                 raise SchemaError(
