@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sapphire.core.enums import DataType
-from sapphire.core.errors import DataValidationError
+from sapphire.core.errors import DataValidationError, SchemaError
 from sapphire.data.schemas import ROLES, conform
 
 
@@ -42,6 +42,7 @@ class OrderPolicy:
 
     @property
     def repairs(self) -> bool:
+        """Whether this policy may reorder or drop rows."""
         return self.on_disorder is OnDisorder.SORT or self.on_duplicate is OnDuplicate.DROP
 
 
@@ -108,8 +109,11 @@ def duplicate_rows(table: pa.Table, data_type: DataType) -> np.ndarray:
     subset = table.take(pa.array(rows))
     codes = [_codes(subset.column(name)) for name in subset.column_names]
     order = np.lexsort(codes[::-1])
-    sorted_codes = np.stack([c[order] for c in codes])
-    same = np.all(sorted_codes[:, 1:] == sorted_codes[:, :-1], axis=0)
+    # Compare column by column: stacking int64 with uint64 would round both through float64.
+    same = np.ones(len(rows) - 1, dtype=bool)
+    for code in codes:
+        ordered = code[order]
+        same &= ordered[1:] == ordered[:-1]
     # Of each group of identical rows, flag all but the earliest original position.
     group = np.concatenate([[0], np.cumsum(~same)])
     first_position = np.full(group[-1] + 1, len(rows), dtype=np.int64)
@@ -130,13 +134,18 @@ def enforce_order(table: pa.Table, data_type: DataType, policy: OrderPolicy,
                 "timestamp goes backwards (choose the 'sort' repair to accept it)",
                 row=disorder + 1, column=key, value=int(_numpy(table, key)[disorder]),
             )
-        table = sort_table(table, data_type)
+        order = sort_order(table, data_type)
+        table = table.take(pa.array(order))
+    else:
+        order = None
     duplicates = duplicate_rows(table, data_type)
     if duplicates.any():
         if policy.on_duplicate is OnDuplicate.REJECT:
-            raise DataValidationError(
+            index = int(np.argmax(duplicates))
+            raise DataValidationError(  # the row as numbered in the input, before any sort
                 "duplicate row: identical to an earlier row (choose the 'drop' repair to accept it)",
-                row=int(np.argmax(duplicates)) + 1, column=ROLES[data_type].order_by[0],
+                row=int(order[index] if order is not None else index) + 1,
+                column=ROLES[data_type].order_by[0],
             )
         table = table.filter(pa.array(~duplicates))
     return table
@@ -157,13 +166,21 @@ def validate(table: pa.Table | pa.RecordBatch, data_type: DataType | str, *,
         return enforce_order(table, data_type, policy, previous_key)
     except DataValidationError as exc:
         raise exc.located(source=source, row_offset=row_offset) from None
+    except SchemaError as exc:
+        if source is None:
+            raise
+        raise SchemaError(f"{source}: {exc}") from None
+
+
+def sort_order(table: pa.Table, data_type: DataType) -> np.ndarray:
+    """Return the stable permutation that sorts ``table`` by the data type's ordering key."""
+    keys = [_numpy(table, name) for name in ROLES[data_type].order_by]
+    return np.lexsort(keys[::-1])
 
 
 def sort_table(table: pa.Table, data_type: DataType) -> pa.Table:
     """Stable sort by the data type's ordering key."""
-    keys = [_numpy(table, name) for name in ROLES[data_type].order_by]
-    order = np.lexsort(keys[::-1])
-    return table.take(pa.array(order))
+    return table.take(pa.array(sort_order(table, data_type)))
 
 
 def order_key(table: pa.Table, data_type: DataType, row: int) -> tuple[int, ...]:
@@ -173,6 +190,7 @@ def order_key(table: pa.Table, data_type: DataType, row: int) -> tuple[int, ...]
 
 def _check_bar_shape(table: pa.Table) -> None:
     high, low = _numpy(table, "high"), _numpy(table, "low")
+    _raise_first(high < low, high, "high", "bar high is below its low")
     for name in ("open", "close"):
         values = _numpy(table, name)
         _raise_first((values > high) | (values < low), values, name,
