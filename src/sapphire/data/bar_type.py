@@ -29,6 +29,20 @@ class BarSpec:
     price_type: PriceType
 
     def __post_init__(self) -> None:
+        if isinstance(self.step, float):
+            raise ConfigError(f"bar step {self.step!r} given as a float: pass a Decimal or a string")
+        try:
+            object.__setattr__(self, "step", Decimal(self.step))
+            object.__setattr__(self, "unit", BarUnit(self.unit))
+            object.__setattr__(self, "price_type", PriceType(self.price_type))
+        except (InvalidOperation, ValueError, TypeError):
+            raise ConfigError(
+                f"invalid bar spec ({self.step!r}, {self.unit!r}, {self.price_type!r}): expected a "
+                f"decimal step, a unit in {[u.value for u in BarUnit]} and a price type in "
+                f"{[p.value for p in PriceType]}"
+            ) from None
+        if not self.step.is_finite():
+            raise ConfigError(f"bar step must be a finite number, was {self.step}")
         if self.step <= 0:
             raise ConfigError(f"bar step must be positive, was {self.step}")
         if (self.unit.is_time or self.unit == BarUnit.TICK) and self.step != int(self.step):
@@ -42,12 +56,16 @@ class BarSpec:
             raise ConfigError(f"invalid bar spec {text!r}: expected STEP-UNIT-PRICE such as 1-min-last")
         step, unit, price = parts
         try:
-            return cls(Decimal(step), BarUnit(unit), PriceType(price))
+            fields = Decimal(step), BarUnit(unit), PriceType(price)
         except (InvalidOperation, ValueError):
             raise ConfigError(
                 f"invalid bar spec {text!r}: step must be a number, unit one of "
                 f"{[u.value for u in BarUnit]}, price one of {[p.value for p in PriceType]}"
             ) from None
+        try:
+            return cls(*fields)
+        except ConfigError as exc:
+            raise ConfigError(f"invalid bar spec {text!r}: {exc}") from None
 
     @property
     def step_ns(self) -> int:
@@ -73,7 +91,7 @@ class BarType:
     def parse(cls, text: str) -> BarType:
         """Parse ``INSTRUMENT-STEP-UNIT-PRICE-SOURCE``."""
         head, _, source = text.strip().rpartition("-")
-        instrument, spec = _split_instrument(head)
+        instrument, spec = _split_instrument(head, text)
         try:
             return cls(InstrumentId.parse(instrument), BarSpec.parse(spec), BarSource(source))
         except ValueError as exc:
@@ -86,8 +104,11 @@ class BarType:
         return f"{self.instrument_id}-{self.spec}-{self.source.value}"
 
 
-def _split_instrument(head: str) -> tuple[str, str]:
+def _split_instrument(head: str, text: str) -> tuple[str, str]:
     pieces = head.rsplit("-", 3)
     if len(pieces) != 4:
-        raise ConfigError(f"invalid bar type {head!r}: expected INSTRUMENT-STEP-UNIT-PRICE-SOURCE")
+        raise ConfigError(
+            f"invalid bar type {text!r}: expected INSTRUMENT-STEP-UNIT-PRICE-SOURCE such as "
+            "BTCUSDT.BINANCE-1-min-last-external"
+        )
     return pieces[0], "-".join(pieces[1:])

@@ -1,0 +1,40 @@
+"""Pin the public API. When you add a public name, add it here too (sorted)."""
+
+import sapphire
+import sapphire.core
+import sapphire.data
+import sapphire.model
+
+EXPECTED = {
+    sapphire: ["DataType", "Instrument", "InstrumentId", "__version__"],
+    sapphire.core: [
+        "BarSource", "BarUnit", "BookAction", "CatalogError", "ConfigError", "DataError",
+        "DataType", "DataValidationError", "IncrementError", "InstrumentError", "InstrumentId",
+        "InstrumentKind", "OrderAction", "PriceType", "RecordFlag", "SapphireError", "SchemaError",
+        "Side", "TimestampError", "UnknownInstrumentError",
+    ],
+    sapphire.model: [
+        "AnyInstrument", "Equity", "Future", "FxPair", "Increment", "Instrument", "Perpetual",
+        "SpotPair", "instrument_from_dict", "instrument_from_json", "instrument_to_dict",
+        "instrument_to_json", "load_instruments",
+    ],
+    sapphire.data: [
+        "BarSpec", "BarType", "OnDisorder", "OnDuplicate", "OrderPolicy", "REPAIR", "SCHEMAS",
+        "SCHEMA_VERSION", "STRICT", "conform", "schema_for", "validate",
+    ],
+}
+
+
+def test_exports_are_pinned():
+    for module, names in EXPECTED.items():
+        assert sorted(module.__all__) == sorted(names), module.__name__
+
+
+def test_exports_resolve():
+    for module in EXPECTED:
+        for name in module.__all__:
+            assert getattr(module, name) is not None, f"{module.__name__}.{name}"
+
+
+def test_version():
+    assert sapphire.__version__ == "0.1.0"
