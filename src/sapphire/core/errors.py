@@ -7,7 +7,7 @@ The whole tree::
     ├── TimestampError           a timestamp cannot be parsed or is out of range
     ├── InstrumentError          an instrument is badly specified
     │   ├── UnknownInstrumentError   no instrument is registered under that id
-    │   └── IncrementError           a price or size is off its increment (also a DataValidationError)
+    │   └── IncrementError           a price or size is off its increment (a DataValidationError)
     └── DataError                market data cannot be accepted
         ├── DataValidationError      a row breaks a rule (names source, row, column)
         │   └── IncrementError
@@ -94,7 +94,7 @@ class DataValidationError(DataError):
         return text
 
     def located(self, *, source: str | None = None, row_offset: int = 0) -> DataValidationError:
-        """Return a copy (of the same class) placed in ``source`` with the row shifted by ``row_offset``."""
+        """Return a copy of the same class, placed in ``source``, row shifted by ``row_offset``."""
         return type(self)(
             self.reason,
             source=source if source is not None else self.source,

@@ -33,7 +33,7 @@ MAX_NS = np.iinfo(np.int64).max
 
 
 def to_ns(moment: datetime | date) -> int:
-    """Return nanoseconds since the epoch for an aware datetime (a ``date`` means its UTC midnight)."""
+    """Return nanoseconds since the epoch of an aware datetime (a ``date``: its UTC midnight)."""
     if not isinstance(moment, datetime):
         moment = datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
     if moment.tzinfo is None or moment.utcoffset() is None:
@@ -49,7 +49,7 @@ def from_ns(ns: int) -> datetime:
 
 
 def ns_to_iso(ns: int) -> str:
-    """Format ``ns`` as ISO 8601 in UTC with all nine fractional digits, e.g. ``2024-01-01T00:00:00.000000001Z``."""
+    """Format ``ns`` as ISO 8601 UTC with nine fractional digits, e.g. ``...00.000000001Z``."""
     seconds, rest = divmod(int(ns), NS_PER_S)
     stamp = datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
     return f"{stamp}.{rest:09d}Z"

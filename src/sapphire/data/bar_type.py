@@ -30,7 +30,7 @@ class BarSpec:
 
     def __post_init__(self) -> None:
         if isinstance(self.step, float):
-            raise ConfigError(f"bar step {self.step!r} given as a float: pass a Decimal or a string")
+            raise ConfigError(f"bar step {self.step!r} given as a float: pass a Decimal or text")
         try:
             object.__setattr__(self, "step", Decimal(self.step))
             object.__setattr__(self, "unit", BarUnit(self.unit))
@@ -53,7 +53,9 @@ class BarSpec:
         """Parse ``STEP-UNIT-PRICE`` such as ``1-min-last`` or ``100-tick-mid``."""
         parts = text.strip().split("-")
         if len(parts) != 3:
-            raise ConfigError(f"invalid bar spec {text!r}: expected STEP-UNIT-PRICE such as 1-min-last")
+            raise ConfigError(
+                f"invalid bar spec {text!r}: expected STEP-UNIT-PRICE such as 1-min-last"
+            )
         step, unit, price = parts
         try:
             fields = Decimal(step), BarUnit(unit), PriceType(price)

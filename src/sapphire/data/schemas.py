@@ -21,7 +21,10 @@ from sapphire.core.errors import SchemaError
 #: Bumped whenever a stored schema changes shape; stored with every file.
 SCHEMA_VERSION: Final = 1
 
-_TS = [pa.field("ts_event", pa.int64(), nullable=False), pa.field("ts_init", pa.int64(), nullable=False)]
+_TS = [
+    pa.field("ts_event", pa.int64(), nullable=False),
+    pa.field("ts_init", pa.int64(), nullable=False),
+]
 
 
 def _fields(*pairs: tuple[str, pa.DataType]) -> list[pa.Field]:
@@ -68,7 +71,9 @@ class ColumnRoles:
 
 ROLES: Final[dict[DataType, ColumnRoles]] = {
     DataType.TRADES: ColumnRoles(("price",), ("size",), ("ts_event",), positive_sizes=("size",)),
-    DataType.QUOTES: ColumnRoles(("bid_price", "ask_price"), ("bid_size", "ask_size"), ("ts_event",)),
+    DataType.QUOTES: ColumnRoles(
+        ("bid_price", "ask_price"), ("bid_size", "ask_size"), ("ts_event",)
+    ),
     DataType.L2_DELTAS: ColumnRoles(("price",), ("size",), ("ts_event", "sequence"),
                                     zero_price_allowed=True),
     DataType.L3_ORDERS: ColumnRoles(("price",), ("size",), ("ts_event", "sequence"),
@@ -112,12 +117,16 @@ def conform(table: pa.Table | pa.RecordBatch, data_type: DataType | str) -> pa.T
         raise SchemaError(f"{data_type} data is missing columns {missing}; expected {schema.names}")
     extra = [name for name in table.column_names if name not in schema.names]
     if extra:
-        raise SchemaError(f"{data_type} data has unexpected columns {extra}; expected {schema.names}")
+        raise SchemaError(
+            f"{data_type} data has unexpected columns {extra}; expected {schema.names}"
+        )
     columns = []
     for field in schema:
         column = table.column(field.name)
         if column.null_count:
-            raise SchemaError(f"{data_type} column '{field.name}' has {column.null_count} missing values")
+            raise SchemaError(
+                f"{data_type} column '{field.name}' has {column.null_count} missing values"
+            )
         if column.type != field.type:
             try:
                 if pa.types.is_timestamp(column.type):  # count nanoseconds, whatever its unit
@@ -125,7 +134,8 @@ def conform(table: pa.Table | pa.RecordBatch, data_type: DataType | str) -> pa.T
                 column = column.cast(field.type, safe=True)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
                 raise SchemaError(
-                    f"{data_type} column '{field.name}' has type {column.type}, expected {field.type}: {exc}"
+                    f"{data_type} column '{field.name}' has type {column.type}, "
+                    f"expected {field.type}: {exc}"
                 ) from None
         columns.append(column)
     return pa.Table.from_arrays(columns, schema=schema)

@@ -67,7 +67,9 @@ def check_values(table: pa.Table, data_type: DataType) -> None:
         _check_bar_shape(table)
 
 
-def first_disorder(table: pa.Table, data_type: DataType, previous_key: tuple[int, ...] | None = None) -> int:
+def first_disorder(
+    table: pa.Table, data_type: DataType, previous_key: tuple[int, ...] | None = None
+) -> int:
     """Return the 0-based index of the first row that sorts before its predecessor, or -1.
 
     ``previous_key`` is the ordering key of the row before ``table`` (from an earlier chunk).
@@ -143,7 +145,8 @@ def enforce_order(table: pa.Table, data_type: DataType, policy: OrderPolicy,
         if policy.on_duplicate is OnDuplicate.REJECT:
             index = int(np.argmax(duplicates))
             raise DataValidationError(  # the row as numbered in the input, before any sort
-                "duplicate row: identical to an earlier row (choose the 'drop' repair to accept it)",
+                "duplicate row: identical to an earlier row "
+                "(choose the 'drop' repair to accept it)",
                 row=int(order[index] if order is not None else index) + 1,
                 column=ROLES[data_type].order_by[0],
             )

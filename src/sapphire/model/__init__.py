@@ -18,6 +18,7 @@ from sapphire.model.instruments import (
 
 __all__ = [
     "AnyInstrument", "Equity", "Future", "FxPair", "Increment", "Instrument", "Perpetual",
-    "SpotPair", "instrument_from_dict", "instrument_from_json", "instrument_to_dict", "instrument_to_json",
+    "SpotPair", "instrument_from_dict", "instrument_from_json", "instrument_to_dict",
+    "instrument_to_json",
     "load_instruments",
 ]

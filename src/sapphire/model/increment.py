@@ -30,10 +30,12 @@ class Increment:
         try:
             decimal = Decimal(value).normalize()
         except (InvalidOperation, ValueError, TypeError):
-            raise ConfigError(f"invalid increment {value!r}: expected a decimal such as '0.01'") from None
+            raise ConfigError(
+                f"invalid increment {value!r}: expected a decimal such as '0.01'"
+            ) from None
         if not decimal.is_finite() or decimal <= 0:
             raise ConfigError(f"invalid increment {value!r}: expected a positive decimal")
-        sign, digits, exp = decimal.as_tuple()
+        _, digits, exp = decimal.as_tuple()
         mantissa = int("".join(map(str, digits)))
         exponent = -int(exp)
         if exponent < 0:

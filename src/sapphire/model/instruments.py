@@ -86,7 +86,8 @@ class Instrument(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
         if (self.min_quantity is not None and self.max_quantity is not None
                 and self.min_quantity > self.max_quantity):
             raise InstrumentError(
-                f"{where}: min_quantity {self.min_quantity} exceeds max_quantity {self.max_quantity}"
+                f"{where}: min_quantity {self.min_quantity} exceeds "
+                f"max_quantity {self.max_quantity}"
             )
         if not self.quote_currency.isalnum() or not self.quote_currency.isupper():
             raise InstrumentError(f"{where}: invalid quote_currency {self.quote_currency!r}")
@@ -199,7 +200,9 @@ def _decimal(name: str, raw: Any, instrument_id: object) -> Decimal:
     try:
         return Decimal(raw)
     except (ArithmeticError, ValueError, TypeError):
-        raise ConfigError(f"instrument {instrument_id}: invalid {name} {raw!r}, expected a decimal") from None
+        raise ConfigError(
+            f"instrument {instrument_id}: invalid {name} {raw!r}, expected a decimal"
+        ) from None
 
 
 def instrument_to_dict(instrument: Instrument) -> dict[str, Any]:
@@ -248,10 +251,14 @@ def load_instruments(path: str | Path) -> list[Instrument]:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     unknown = set(document) - {"instrument"}
     if unknown:
-        raise ConfigError(f"{path}: unknown top-level keys {sorted(unknown)}, expected [[instrument]]")
+        raise ConfigError(
+            f"{path}: unknown top-level keys {sorted(unknown)}, expected [[instrument]]"
+        )
     entries = document.get("instrument", [])
     if not isinstance(entries, list):
-        raise ConfigError(f"{path}: 'instrument' must be an array of tables, written [[instrument]]")
+        raise ConfigError(
+            f"{path}: 'instrument' must be an array of tables, written [[instrument]]"
+        )
     instruments = []
     for number, entry in enumerate(entries, start=1):
         try:

@@ -13,8 +13,9 @@ from sapphire.core.errors import (
 
 
 def test_message_names_source_row_column_and_value():
-    error = DataValidationError("price must be positive", source="a.csv", row=3, column="price",
-                                value=-1)
+    error = DataValidationError(
+        "price must be positive", source="a.csv", row=3, column="price", value=-1
+    )
     assert str(error) == "a.csv, row 3, column 'price': price must be positive (was -1)"
 
 

@@ -31,7 +31,9 @@ def test_hashable_and_ordered():
 
 @pytest.mark.parametrize("text", ["BTCUSDT", "BTCUSDT.", ".BINANCE", "", "."])
 def test_parse_needs_symbol_and_venue(text):
-    with pytest.raises(ConfigError, match=rf"invalid instrument id '{text}': expected SYMBOL.VENUE"):
+    with pytest.raises(
+        ConfigError, match=rf"invalid instrument id '{text}': expected SYMBOL.VENUE"
+    ):
         InstrumentId.parse(text)
 
 

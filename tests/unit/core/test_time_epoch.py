@@ -68,7 +68,9 @@ def test_guess_epoch_unit(magnitude, unit):
 
 
 def test_null_is_rejected_with_row():
-    with pytest.raises(DataValidationError, match=r"row 2, column 'ts': timestamp is missing") as info:
+    with pytest.raises(
+        DataValidationError, match=r"row 2, column 'ts': timestamp is missing"
+    ) as info:
         epoch_to_ns(pa.array([1, None, 3], pa.int64()), "s", column="ts")
     assert (info.value.row, info.value.column) == (2, "ts")
 

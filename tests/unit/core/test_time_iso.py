@@ -49,14 +49,18 @@ def test_offset_wins_over_zone():
 
 
 def test_no_offset_and_no_zone_names_row():
-    with pytest.raises(DataValidationError, match=r"row 2, column 'time': timestamp has no UTC offset") as info:
+    with pytest.raises(
+        DataValidationError, match=r"row 2, column 'time': timestamp has no UTC offset"
+    ) as info:
         iso_to_ns(["2024-01-01T00:00:00Z", "2024-01-01T00:00:01"], column="time")
     assert info.value.value == "2024-01-01T00:00:01"
 
 
 @pytest.mark.parametrize("tz", [None, "UTC"])
 def test_garbage_names_row_and_value(tz):
-    with pytest.raises(DataValidationError, match=r"row 3.*cannot parse timestamp as ISO 8601.*'soon'"):
+    with pytest.raises(
+        DataValidationError, match=r"row 3.*cannot parse timestamp as ISO 8601.*'soon'"
+    ):
         iso_to_ns(["2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z", "soon"], tz=tz)
 
 
@@ -76,7 +80,9 @@ def test_unknown_zone():
 
 
 def test_local_time_skipped_by_daylight_saving():
-    with pytest.raises(DataValidationError, match=r"row 1.*does not exist or is ambiguous.*New_York"):
+    with pytest.raises(
+        DataValidationError, match=r"row 1.*does not exist or is ambiguous.*New_York"
+    ):
         iso_to_ns(["2024-03-10 02:30:00"], tz="America/New_York")
 
 

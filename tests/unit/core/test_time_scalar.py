@@ -28,7 +28,9 @@ def test_to_ns_aware_and_date():
 
 
 def test_naive_datetime_rejected():
-    with pytest.raises(TimestampError, match=r"naive datetime 2024-01-01T00:00:00: expected a time zone"):
+    with pytest.raises(
+        TimestampError, match=r"naive datetime 2024-01-01T00:00:00: expected a time zone"
+    ):
         to_ns(datetime(2024, 1, 1))
 
 
@@ -71,5 +73,7 @@ def test_parse_timestamp(text, tz, expected):
 
 
 def test_parse_timestamp_rejects_garbage():
-    with pytest.raises(TimestampError, match=r"cannot parse timestamp 'yesterday': expected ISO 8601"):
+    with pytest.raises(
+        TimestampError, match=r"cannot parse timestamp 'yesterday': expected ISO 8601"
+    ):
         parse_timestamp("yesterday")

@@ -10,8 +10,18 @@ from sapphire.core.identifiers import InstrumentId
 from sapphire.data.bar_type import BarSpec, BarType
 
 
-@pytest.mark.parametrize("text", ["1-min-last", "500-volume-mid", "0.5-value-bid", "100-tick-ask",
-                                  "15-s-last", "4-h-mid", "1-d-last"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1-min-last",
+        "500-volume-mid",
+        "0.5-value-bid",
+        "100-tick-ask",
+        "15-s-last",
+        "4-h-mid",
+        "1-d-last",
+    ],
+)
 def test_spec_round_trip(text):
     assert str(BarSpec.parse(text)) == text
 
@@ -24,15 +34,22 @@ def test_spec_fields_and_normalised_step():
     assert BarSpec("5", "s", "mid") == BarSpec.parse("5-s-mid")
 
 
-@pytest.mark.parametrize(("text", "ns"), [("1-min-last", 60 * 10**9), ("15-s-mid", 15 * 10**9),
-                                          ("4-h-last", 4 * 3600 * 10**9), ("1-d-last", 86400 * 10**9)])
+@pytest.mark.parametrize(
+    ("text", "ns"),
+    [
+        ("1-min-last", 60 * 10**9),
+        ("15-s-mid", 15 * 10**9),
+        ("4-h-last", 4 * 3600 * 10**9),
+        ("1-d-last", 86400 * 10**9),
+    ],
+)
 def test_step_ns(text, ns):
     assert BarSpec.parse(text).step_ns == ns
 
 
 def test_step_ns_needs_time_bars():
     with pytest.raises(ConfigError, match="tick bars have no fixed length in time"):
-        BarSpec.parse("100-tick-last").step_ns
+        _ = BarSpec.parse("100-tick-last").step_ns
 
 
 @pytest.mark.parametrize(
@@ -61,9 +78,14 @@ def test_float_step_rejected():
         BarSpec(0.5, BarUnit.VALUE, PriceType.LAST)
 
 
-@pytest.mark.parametrize("text", ["BTCUSDT.BINANCE-1-min-last-external",
-                                  "BTC-PERPETUAL.DERIBIT-100-tick-mid-internal",
-                                  "BRK.B.XNYS-1-d-last-external"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "BTCUSDT.BINANCE-1-min-last-external",
+        "BTC-PERPETUAL.DERIBIT-100-tick-mid-internal",
+        "BRK.B.XNYS-1-d-last-external",
+    ],
+)
 def test_bar_type_round_trip(text):
     assert str(BarType.parse(text)) == text
 
@@ -80,7 +102,10 @@ def test_bar_type_fields():
     ("text", "message"),
     [
         ("BTCUSDT.BINANCE-1-min-last", "invalid bar type 'BTCUSDT.BINANCE-1-min-last'"),
-        ("BTCUSDT.BINANCE-1-min-last-vendor", "invalid bar type .*INSTRUMENT-STEP-UNIT-PRICE-SOURCE"),
+        (
+            "BTCUSDT.BINANCE-1-min-last-vendor",
+            "invalid bar type .*INSTRUMENT-STEP-UNIT-PRICE-SOURCE",
+        ),
         ("BTCUSDT-1-min-last-external", "expected SYMBOL.VENUE"),
         ("BTCUSDT.BINANCE-1-week-last-external", "unit one of"),
     ],

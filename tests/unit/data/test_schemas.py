@@ -1,5 +1,6 @@
 """Arrow schemas and conform()."""
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -9,8 +10,14 @@ from sapphire.data.schemas import ROLES, SCHEMAS, conform, empty_table, numpy_dt
 
 
 def trades(**columns):
-    base = {"ts_event": [1, 2], "ts_init": [1, 2], "price": [100, 101], "size": [1, 2],
-            "aggressor_side": [1, 2], "trade_id": ["a", "b"]}
+    base = {
+        "ts_event": [1, 2],
+        "ts_init": [1, 2],
+        "price": [100, 101],
+        "size": [1, 2],
+        "aggressor_side": [1, 2],
+        "trade_id": ["a", "b"],
+    }
     base.update(columns)
     return pa.table({k: v for k, v in base.items() if v is not None})
 
@@ -71,4 +78,4 @@ def test_repeated_column():
 def test_numpy_dtype():
     dtype = numpy_dtype(DataType.L3_ORDERS)
     assert dtype["order_id"] == "uint64" and dtype["flags"] == "uint8"
-    assert numpy_dtype("trades")["trade_id"] == object
+    assert numpy_dtype("trades")["trade_id"] == np.dtype(object)

@@ -20,24 +20,47 @@ T0 = 1_704_067_200_000_000_000
 
 def trades(ts, price=None, size=None, ids=None):
     n = len(ts)
-    return pa.table({
-        "ts_event": ts, "ts_init": ts, "price": price or [100] * n, "size": size or [1] * n,
-        "aggressor_side": [1] * n, "trade_id": ids or [""] * n,
-    })
+    return pa.table(
+        {
+            "ts_event": ts,
+            "ts_init": ts,
+            "price": price or [100] * n,
+            "size": size or [1] * n,
+            "aggressor_side": [1] * n,
+            "trade_id": ids or [""] * n,
+        }
+    )
 
 
 def l2(ts, seq, price=None, size=None, ts_init=None):
     n = len(ts)
-    return pa.table({
-        "ts_event": ts, "ts_init": ts_init or ts, "sequence": seq, "side": [1] * n,
-        "action": [1] * n, "price": price or [100] * n, "size": size or [1] * n, "flags": [0] * n,
-    })
+    return pa.table(
+        {
+            "ts_event": ts,
+            "ts_init": ts_init or ts,
+            "sequence": seq,
+            "side": [1] * n,
+            "action": [1] * n,
+            "price": price or [100] * n,
+            "size": size or [1] * n,
+            "flags": [0] * n,
+        }
+    )
 
 
 def bars(open_, high, low, close):
     n = len(open_)
-    return pa.table({"ts_event": list(range(n)), "ts_init": list(range(n)), "open": open_,
-                     "high": high, "low": low, "close": close, "volume": [0] * n})
+    return pa.table(
+        {
+            "ts_event": list(range(n)),
+            "ts_init": list(range(n)),
+            "open": open_,
+            "high": high,
+            "low": low,
+            "close": close,
+            "volume": [0] * n,
+        }
+    )
 
 
 def test_valid_table_passes_unchanged():
@@ -61,8 +84,16 @@ def test_trade_values(price, size, row, column, reason):
 
 
 def test_quotes_allow_zero_size_not_zero_price():
-    quotes = pa.table({"ts_event": [1, 2], "ts_init": [1, 2], "bid_price": [10, 10],
-                       "ask_price": [11, 0], "bid_size": [0, 1], "ask_size": [1, 1]})
+    quotes = pa.table(
+        {
+            "ts_event": [1, 2],
+            "ts_init": [1, 2],
+            "bid_price": [10, 10],
+            "ask_price": [11, 0],
+            "bid_size": [0, 1],
+            "ask_size": [1, 1],
+        }
+    )
     with pytest.raises(DataValidationError, match=r"row 2, column 'ask_price'.*\(was 0\)"):
         validate(quotes, "quotes")
 
@@ -81,12 +112,16 @@ def test_bar_shape():
         validate(bars([5, 7], [6, 6], [4, 4], [5, 5]), "bars")
     with pytest.raises(DataValidationError, match=r"row 1, column 'close': bar close lies outside"):
         validate(bars([5], [6], [4], [3]), "bars")
-    with pytest.raises(DataValidationError, match=r"row 1, column 'high': bar high is below its low"):
+    with pytest.raises(
+        DataValidationError, match=r"row 1, column 'high': bar high is below its low"
+    ):
         validate(bars([5], [4], [6], [5]), "bars")
 
 
 def test_disorder_rejected_with_row_and_value():
-    with pytest.raises(DataValidationError, match=r"row 3, column 'ts_event': timestamp goes backwards.*\(was 1\)"):
+    with pytest.raises(
+        DataValidationError, match=r"row 3, column 'ts_event': timestamp goes backwards.*\(was 1\)"
+    ):
         validate(trades([1, 2, 1, 3]), "trades")
 
 
@@ -111,7 +146,9 @@ def test_previous_key_across_chunks():
 
 def test_l2_orders_by_timestamp_then_sequence():
     assert validate(l2([1, 1, 2], [1, 2, 0]), "l2_deltas").num_rows == 3
-    with pytest.raises(DataValidationError, match=r"row 2, column 'ts_event': timestamp goes backwards"):
+    with pytest.raises(
+        DataValidationError, match=r"row 2, column 'ts_event': timestamp goes backwards"
+    ):
         validate(l2([1, 1, 2], [2, 1, 3]), "l2_deltas")
     repaired = validate(l2([2, 1, 1], [0, 2, 1], price=[30, 20, 10]), "l2_deltas", policy=REPAIR)
     assert repaired.column("price").to_pylist() == [10, 20, 30]
@@ -131,11 +168,19 @@ def test_rows_differing_in_one_column_are_not_duplicates():
 
 def test_l3_rows_differing_by_one_nanosecond_are_not_duplicates():
     # ts_init near 1.7e18 and a uint64 order_id: a float64 comparison would merge them.
-    table = pa.table({
-        "ts_event": [T0, T0], "ts_init": [T0 + 1, T0 + 2], "sequence": [7, 7],
-        "order_id": pa.array([2**63 + 1, 2**63 + 1], pa.uint64()), "side": [1, 1], "action": [1, 1],
-        "price": [100, 100], "size": [1, 1], "flags": [0, 0],
-    })
+    table = pa.table(
+        {
+            "ts_event": [T0, T0],
+            "ts_init": [T0 + 1, T0 + 2],
+            "sequence": [7, 7],
+            "order_id": pa.array([2**63 + 1, 2**63 + 1], pa.uint64()),
+            "side": [1, 1],
+            "action": [1, 1],
+            "price": [100, 100],
+            "size": [1, 1],
+            "flags": [0, 0],
+        }
+    )
     assert validate(table, "l3_orders").num_rows == 2
 
 
@@ -149,7 +194,7 @@ def test_repair_sort_is_stable_and_keeps_first_copy():
 def test_sort_but_reject_duplicates_names_original_row():
     policy = OrderPolicy(OnDisorder.SORT, OnDuplicate.REJECT)
     table = trades([3, 1, 2, 3], price=[9, 1, 2, 9])
-    with pytest.raises(DataValidationError, match="row 4.*duplicate row"):
+    with pytest.raises(DataValidationError, match=r"row 4.*duplicate row"):
         validate(table, "trades", policy=policy)
 
 

@@ -13,8 +13,16 @@ from sapphire.model.increment import Increment
 
 @pytest.mark.parametrize(
     ("step", "mantissa", "exponent"),
-    [("0.01", 1, 2), ("0.25", 25, 2), ("0.5", 5, 1), ("5", 5, 0), ("10", 10, 0), ("1e-8", 1, 8),
-     ("0.010", 1, 2), (3, 3, 0)],
+    [
+        ("0.01", 1, 2),
+        ("0.25", 25, 2),
+        ("0.5", 5, 1),
+        ("5", 5, 0),
+        ("10", 10, 0),
+        ("1e-8", 1, 8),
+        ("0.010", 1, 2),
+        (3, 3, 0),
+    ],
 )
 def test_of(step, mantissa, exponent):
     increment = Increment.of(step)
@@ -23,8 +31,15 @@ def test_of(step, mantissa, exponent):
 
 @pytest.mark.parametrize(
     ("step", "message"),
-    [(0.01, "given as a float"), ("abc", "invalid increment 'abc'"), ("0", "positive"),
-     ("-0.1", "positive"), ("NaN", "positive"), ("Infinity", "positive"), ("1e-16", "finer than 1e-15")],
+    [
+        (0.01, "given as a float"),
+        ("abc", "invalid increment 'abc'"),
+        ("0", "positive"),
+        ("-0.1", "positive"),
+        ("NaN", "positive"),
+        ("Infinity", "positive"),
+        ("1e-16", "finer than 1e-15"),
+    ],
 )
 def test_of_rejects(step, message):
     with pytest.raises(ConfigError, match=message):
@@ -51,11 +66,20 @@ def test_to_units_exact(step, values, units):
 
 @pytest.mark.parametrize(
     ("step", "value"),
-    [("0.01", 100.001), ("0.01", 100.0000000001), ("0.01", 1e-20), ("0.25", 100.1), ("0.5", 1.25),
-     ("5", 7.0), ("1e-8", 1.5e-9)],
+    [
+        ("0.01", 100.001),
+        ("0.01", 100.0000000001),
+        ("0.01", 1e-20),
+        ("0.25", 100.1),
+        ("0.5", 1.25),
+        ("5", 7.0),
+        ("1e-8", 1.5e-9),
+    ],
 )
 def test_off_increment_names_row_column_value(step, value):
-    expected = rf"row 2, column 'price': price is not a multiple of the increment {Increment.of(step)}"
+    expected = (
+        rf"row 2, column 'price': price is not a multiple of the increment {Increment.of(step)}"
+    )
     with pytest.raises(IncrementError, match=expected) as info:
         Increment.of(step).to_units(np.array([0.0, value]), column="price")
     assert (info.value.row, info.value.column, info.value.value) == (2, "price", value)
@@ -87,7 +111,7 @@ def test_to_unit_scalar():
     assert step.to_unit("1.23") == 123
     assert step.to_unit(Decimal("-0.05")) == -5
     assert step.to_unit(1.23) == 123
-    with pytest.raises(IncrementError, match="1.234 is not a multiple of the increment 0.01"):
+    with pytest.raises(IncrementError, match=r"1\.234 is not a multiple of the increment 0\.01"):
         step.to_unit("1.234")
     with pytest.raises(IncrementError, match="not a finite number"):
         step.to_unit(float("inf"))
@@ -100,8 +124,10 @@ def _reference_to_units(values, step):
     return [int(Decimal(repr(float(v))) / step.value) for v in values]
 
 
-@given(st.sampled_from(["0.01", "0.25", "0.5", "5", "1e-8", "0.001", "0.00005"]),
-       st.lists(st.integers(min_value=-(10**12), max_value=10**12), max_size=20))
+@given(
+    st.sampled_from(["0.01", "0.25", "0.5", "5", "1e-8", "0.001", "0.00005"]),
+    st.lists(st.integers(min_value=-(10**12), max_value=10**12), max_size=20),
+)
 def test_round_trip_random_units(step_text, units):
     step = Increment.of(step_text)
     values = np.array([float(Decimal(u) * step.value) for u in units])

@@ -16,10 +16,19 @@ from sapphire.model import (
     load_instruments,
 )
 
-PERP = Perpetual(id="BTCUSDT.BINANCE", quote_currency="USDT", base_currency="BTC",
-                 settlement_currency="USDT", price_increment="0.1", size_increment="0.001",
-                 maker_fee="0.0002", taker_fee="0.0004", initial_margin="0.05",
-                 maintenance_margin="0.004", min_quantity="0.001")
+PERP = Perpetual(
+    id="BTCUSDT.BINANCE",
+    quote_currency="USDT",
+    base_currency="BTC",
+    settlement_currency="USDT",
+    price_increment="0.1",
+    size_increment="0.001",
+    maker_fee="0.0002",
+    taker_fee="0.0004",
+    initial_margin="0.05",
+    maintenance_margin="0.004",
+    min_quantity="0.001",
+)
 
 
 def test_to_dict_is_plain_data():
@@ -37,14 +46,16 @@ def test_json_round_trip():
 
 def test_from_dict_rejects_unknown_field():
     data = {**instrument_to_dict(PERP), "leverage": 10}
-    with pytest.raises(InstrumentError, match="invalid instrument BTCUSDT.BINANCE: .*unknown field `leverage`"):
+    with pytest.raises(
+        InstrumentError, match=r"invalid instrument BTCUSDT\.BINANCE: .*unknown field `leverage`"
+    ):
         instrument_from_dict(data)
 
 
 def test_from_dict_rejects_float_increment_and_bad_type():
-    with pytest.raises(ConfigError, match="price_increment 0.1 given as a float"):
+    with pytest.raises(ConfigError, match=r"price_increment 0\.1 given as a float"):
         instrument_from_dict({**instrument_to_dict(PERP), "price_increment": 0.1})
-    with pytest.raises(InstrumentError, match="invalid instrument BTCUSDT.BINANCE"):
+    with pytest.raises(InstrumentError, match=r"invalid instrument BTCUSDT\.BINANCE"):
         instrument_from_dict({**instrument_to_dict(PERP), "type": "option"})
     with pytest.raises(InstrumentError, match="expected a table of fields"):
         instrument_from_dict(["BTCUSDT.BINANCE"])
@@ -55,7 +66,7 @@ def test_from_dict_runs_validation():
         instrument_from_dict({**instrument_to_dict(PERP), "taker_fee": "2"})
 
 
-TOML = '''
+TOML = """
 [[instrument]]
 type = "spot"
 id = "ETHUSDT.BINANCE"
@@ -75,7 +86,7 @@ price_increment = "0.25"
 size_increment = 1
 multiplier = 50
 expiry_ns = 1710460800000000000
-'''
+"""
 
 
 def test_load_instruments(tmp_path):
@@ -95,8 +106,11 @@ def test_load_instruments(tmp_path):
         ("[[instruments]]\n", ConfigError, r"unknown top-level keys \['instruments'\]"),
         ("instrument = 1\n", ConfigError, "must be an array of tables"),
         (TOML.replace('"0.01"', "0.01"), ConfigError, "instrument #1: .*given as a float"),
-        (TOML.replace("multiplier = 50", "multiplier = 50\ncolour = 'red'"), InstrumentError,
-         "instrument #2: .*unknown field `colour`"),
+        (
+            TOML.replace("multiplier = 50", "multiplier = 50\ncolour = 'red'"),
+            InstrumentError,
+            "instrument #2: .*unknown field `colour`",
+        ),
     ],
 )
 def test_load_instruments_errors(tmp_path, text, error, message):
