@@ -224,8 +224,9 @@ def demo(
 ) -> None:
     """Generate a demo market into a local catalog and show what is stored."""
     try:
-        from sapphire.data.demo import generate_demo
+        from sapphire.data.demo import generate_demo, reset_demo_catalog
 
+        reset_demo_catalog(catalog)
         store = _open(catalog)
         generate_demo(store, events=events, seed=seed, bar_spec="1-min-mid", console=console)
         show_catalog(store)
