@@ -22,13 +22,12 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _machine import machine_info, median_seconds  # noqa: E402
-
-from sapphire.core.time import NS_PER_S  # noqa: E402
-from sapphire.data.aggregation import BarArrays, aggregate_arrays  # noqa: E402
-from sapphire.data.aggregator import BarAggregator  # noqa: E402
-from sapphire.data.bar_type import BarSpec  # noqa: E402
-from sapphire.model.instruments import FxPair  # noqa: E402
+from _machine import machine_info, median_seconds
+from sapphire.core.time import NS_PER_S
+from sapphire.data.aggregation import BarArrays, aggregate_arrays
+from sapphire.data.aggregator import BarAggregator
+from sapphire.data.bar_type import BarSpec
+from sapphire.model.instruments import FxPair
 
 RESULTS = Path(__file__).parent / "results" / "bars.json"
 DAY_START_NS = 1_704_067_200_000_000_000  # 2024-01-01 UTC

@@ -66,7 +66,7 @@ def test_quote_bars_need_quote_columns() -> None:
 
 def test_float_prices_are_rejected_not_truncated() -> None:
     table = pa.table({"ts_event": [0], "price": [100.5], "size": [1]})
-    with pytest.raises(SchemaError, match="column 'price' must be integer.*double"):
+    with pytest.raises(SchemaError, match=r"column 'price' must be integer.*double"):
         aggregate_bars(table, BarSpec.parse("1-s-last"), SPOT)
 
 
@@ -90,7 +90,7 @@ def test_arrays_of_different_lengths_are_rejected() -> None:
 
 
 def test_value_bars_of_an_inverse_instrument_are_rejected() -> None:
-    with pytest.raises(ConfigError, match="XBTUSD.BITMEX is inverse"):
+    with pytest.raises(ConfigError, match=r"XBTUSD\.BITMEX is inverse"):
         aggregate_bars(trades([0]), BarSpec.parse("100-value-last"), INVERSE)
 
 

@@ -73,7 +73,8 @@ def trades_table(rows: list[tuple[int, int, int]]) -> pa.Table:
 
 
 def quotes_table(rows: list[tuple[int, ...]]) -> pa.Table:
-    ts, bid, ask, bid_size, ask_size = (np.array(c, dtype=np.int64) for c in zip(*rows, strict=True))
+    columns = (np.array(c, dtype=np.int64) for c in zip(*rows, strict=True))
+    ts, bid, ask, bid_size, ask_size = columns
     return pa.table({"ts_event": T0 + ts, "bid_price": bid, "ask_price": ask,
                      "bid_size": bid_size, "ask_size": ask_size})
 
@@ -85,6 +86,10 @@ def shifted(expected: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
 def table_rows(table: pa.Table) -> list[tuple[int, ...]]:
     names = ["ts_event", "open", "high", "low", "close", "volume"]
     return list(zip(*(table.column(n).to_pylist() for n in names), strict=True))
+
+
+def vars_of(bar: Bar) -> tuple[int, ...]:
+    return (bar.ts_event, bar.open, bar.high, bar.low, bar.close, bar.volume)
 
 
 def incremental(spec: BarSpec, ticks: list[tuple[int, ...]]) -> list[Bar]:
@@ -101,7 +106,7 @@ def test_trade_bars_by_hand(text: str) -> None:
     spec = BarSpec.parse(text)
     expected = shifted(EXPECTED_TRADE_BARS[text])
     assert table_rows(aggregate_bars(trades_table(TRADES), spec, INSTRUMENT)) == expected
-    assert [tuple(vars_of(bar)) for bar in incremental(spec, TRADES)] == expected
+    assert [vars_of(bar) for bar in incremental(spec, TRADES)] == expected
 
 
 @pytest.mark.parametrize("text", sorted(EXPECTED_QUOTE_BARS))
@@ -109,11 +114,7 @@ def test_quote_bars_by_hand(text: str) -> None:
     spec = BarSpec.parse(text)
     expected = shifted(EXPECTED_QUOTE_BARS[text])
     assert table_rows(aggregate_bars(quotes_table(QUOTES), spec, INSTRUMENT)) == expected
-    assert [tuple(vars_of(bar)) for bar in incremental(spec, QUOTES)] == expected
-
-
-def vars_of(bar: Bar) -> tuple[int, ...]:
-    return (bar.ts_event, bar.open, bar.high, bar.low, bar.close, bar.volume)
+    assert [vars_of(bar) for bar in incremental(spec, QUOTES)] == expected
 
 
 def test_bars_table_has_the_bars_schema_and_records_the_price_scale() -> None:

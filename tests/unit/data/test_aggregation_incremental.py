@@ -45,7 +45,7 @@ def test_a_tick_older_than_a_bar_closed_on_time_is_late() -> None:
     bars = aggregator("1-s-last")
     bars.update_trade(S // 2, 100, 1)
     bars.on_time(S + 7)
-    with pytest.raises(DataValidationError, match="backwards.*previous was 1000000000"):
+    with pytest.raises(DataValidationError, match=r"backwards.*previous was 1000000000"):
         bars.update_trade(S - 1, 100, 1)
 
 
@@ -60,7 +60,7 @@ def test_threshold_bar_completes_on_the_tick_that_reaches_it() -> None:
 def test_ticks_going_backwards_are_rejected() -> None:
     bars = aggregator("2-tick-ask")
     bars.update_quote(10, 100, 101, 1, 1)
-    with pytest.raises(DataValidationError, match="column 'ts_event'.*backwards.*was 9"):
+    with pytest.raises(DataValidationError, match=r"column 'ts_event'.*backwards.*was 9"):
         bars.update_quote(9, 100, 101, 1, 1)
 
 
