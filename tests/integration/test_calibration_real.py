@@ -13,7 +13,6 @@ import pytest
 from sapphire.core.time import compact_to_ns, iso_to_ns
 from sapphire.data.calibration import PROFILES, MarketProfile, calibrate, market_stats
 from sapphire.data.synthetic import SyntheticMarket
-
 from sapphire.model.instruments import FxPair, Instrument, SpotPair
 
 REAL = Path(__file__).parents[2] / ".." / "shared" / "data" / "real"
@@ -70,15 +69,17 @@ def histdata_quotes() -> pa.Table:
                          convert_options=pacsv.ConvertOptions(column_types={"time": pa.string()}))
     ts = compact_to_ns(raw.column("time"), tz="-05:00")
     zeros = np.zeros(raw.num_rows)
-    return _quotes(ts, raw.column("bid").to_numpy(), raw.column("ask").to_numpy(), zeros, zeros, EUR)
+    bid, ask = raw.column("bid").to_numpy(), raw.column("ask").to_numpy()
+    return _quotes(ts, bid, ask, zeros, zeros, EUR)
 
 
 def truefx_quotes() -> pa.Table:
-    raw = pacsv.read_csv(REAL / "quotes" / "truefx-usdjpy-ticks-2013.csv",
-                         convert_options=pacsv.ConvertOptions(column_types={"timestamp": pa.string()}))
+    options = pacsv.ConvertOptions(column_types={"timestamp": pa.string()})
+    raw = pacsv.read_csv(REAL / "quotes" / "truefx-usdjpy-ticks-2013.csv", convert_options=options)
     ts = iso_to_ns(raw.column("timestamp"))
     zeros = np.zeros(raw.num_rows)
-    return _quotes(ts, raw.column("bid").to_numpy(), raw.column("ask").to_numpy(), zeros, zeros, JPY)
+    bid, ask = raw.column("bid").to_numpy(), raw.column("ask").to_numpy()
+    return _quotes(ts, bid, ask, zeros, zeros, JPY)
 
 
 SAMPLES = {  # profile name -> (instrument, quotes reader, trades reader or None)
@@ -116,7 +117,7 @@ def test_generated_market_resembles_the_sample(name: str) -> None:
     # Arrival rate within 10 %, per-update volatility within 20 %.
     assert fake.quote_rate == pytest.approx(real.quote_rate, rel=0.10)
     assert fake.return_vol == pytest.approx(real.return_vol, rel=0.20)
-    # Spread: quartiles and the 90th percentile within 15 % (or one tick); one-tick share within 0.05.
+    # Spread: quartiles and 90th percentile within 15 % (or a tick); one-tick share within 0.05.
     for k in (5, 10, 15, 18):
         assert abs(fake.spread_quantiles[k] - max(1, real.spread_quantiles[k])) <= max(
             1.0, 0.15 * real.spread_quantiles[k]), k

@@ -12,8 +12,10 @@ sizes in lots, timestamps in ns.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -134,7 +136,7 @@ class MarketProfile:
         quantiles = self.spread_quantiles
         if len(quantiles) != len(SPREAD_PROBS):
             self._fail("spread_quantiles", quantiles, f"{len(SPREAD_PROBS)} values at SPREAD_PROBS")
-        if quantiles[0] < 1 or any(b < a for a, b in zip(quantiles, quantiles[1:], strict=False)):
+        if quantiles[0] < 1 or any(b < a for a, b in itertools.pairwise(quantiles)):
             self._fail("spread_quantiles", quantiles, "non-decreasing ticks, all >= 1")
 
     def _check_ranges(self) -> None:
@@ -160,7 +162,9 @@ class MarketProfile:
             self._fail("level_gap", self.level_gap, "a mean gap >= 1 tick")
 
     def _fail(self, name: str, value: object, expected: str) -> None:
-        raise ConfigError(f"MarketProfile {self.name!r}: invalid {name} {value!r}, expected {expected}")
+        raise ConfigError(
+            f"MarketProfile {self.name!r}: invalid {name} {value!r}, expected {expected}"
+        )
 
     def with_changes(self, **changes: object) -> MarketProfile:
         """Return a copy with some fields replaced (validated again)."""
@@ -228,7 +232,9 @@ def _quote_columns(quotes: pa.Table) -> tuple[np.ndarray, ...]:
     if missing:
         raise DataError(f"quotes table is missing columns {missing}; expected {list(names)}")
     if quotes.num_rows < _MIN_QUOTES:
-        raise DataError(f"need at least {_MIN_QUOTES} quotes to measure a market, got {quotes.num_rows}")
+        raise DataError(
+            f"need at least {_MIN_QUOTES} quotes to measure a market, got {quotes.num_rows}"
+        )
     columns = tuple(np.asarray(quotes.column(name).to_numpy(), dtype=np.int64) for name in names)
     if columns[0][-1] <= columns[0][0]:
         raise DataError("quotes span no time: ts_event of the last row must follow the first")
@@ -296,7 +302,8 @@ def calibrate(quotes: pa.Table, trades: pa.Table | None, instrument: Instrument,
         name=name, initial_price=float(mid[0]) * float(instrument.price_increment),
         event_vol=math.sqrt(event_var), garch_alpha=alpha, garch_beta=beta,
         spread_quantiles=tuple(max(1.0, q) for q in stats.spread_quantiles),  # locked -> 1 tick
-        spread_persistence=_persistence(ask - bid), spread_vol_corr=_spread_vol_corr(ask - bid, returns),
+        spread_persistence=_persistence(ask - bid),
+        spread_vol_corr=_spread_vol_corr(ask - bid, returns),
         quote_rate=stats.quote_rate, quote_branching=q_branching, quote_decay=q_decay,
         level_gap=base.level_gap if base else 1.0,
     )
@@ -313,7 +320,8 @@ def _lognormal(sizes: np.ndarray) -> tuple[float, float]:
 
 def _display_fields(bid_size: np.ndarray, ask_size: np.ndarray, instrument: Instrument,
                     base: MarketProfile | None, name: str) -> dict[str, float]:
-    sizes = np.concatenate([bid_size, ask_size]).astype(np.float64) * float(instrument.size_increment)
+    lot = float(instrument.size_increment)
+    sizes = np.concatenate([bid_size, ask_size]).astype(np.float64) * lot
     if np.count_nonzero(sizes) >= _MIN_QUOTES:
         median, sigma = _lognormal(sizes)
         return {"display_size_median": median, "display_size_sigma": sigma}
@@ -325,7 +333,7 @@ def _display_fields(bid_size: np.ndarray, ask_size: np.ndarray, instrument: Inst
 
 
 def _trade_fields(trades: pa.Table | None, stats: MarketStats, instrument: Instrument,
-                  base: MarketProfile | None, loglik: object) -> dict[str, float]:
+                  base: MarketProfile | None, loglik: Any) -> dict[str, float]:
     names = ("trade_rate", "trade_branching", "trade_decay", "buy_fraction",
              "trade_size_median", "trade_size_sigma")
     if stats.n_trades < _MIN_QUOTES:
@@ -341,7 +349,7 @@ def _trade_fields(trades: pa.Table | None, stats: MarketStats, instrument: Instr
                     strict=True))
 
 
-def _fit_hawkes(ts: np.ndarray, rate: float, loglik) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def _fit_hawkes(ts: np.ndarray, rate: float, loglik: Any) -> tuple[float, float]:
     """Grid maximum likelihood of (branching, decay) with the mean rate held at ``rate``."""
     times = (ts - ts[0]).astype(np.float64) / NS_PER_S
     best = (-math.inf, 0.0, rate)
@@ -354,7 +362,7 @@ def _fit_hawkes(ts: np.ndarray, rate: float, loglik) -> tuple[float, float]:  # 
     return best[1], best[2]
 
 
-def _fit_garch(returns: np.ndarray, variance: float, loglik) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def _fit_garch(returns: np.ndarray, variance: float, loglik: Any) -> tuple[float, float]:
     """Grid quasi-maximum likelihood of GARCH(1,1) (alpha, beta), variance held fixed."""
     best = (-math.inf, 0.0, 0.0)
     for alpha in _GARCH_ALPHA_GRID:
@@ -457,4 +465,6 @@ def get_profile(name: str) -> MarketProfile:
     try:
         return PROFILES[name]
     except KeyError:
-        raise ConfigError(f"unknown market profile {name!r}: expected one of {sorted(PROFILES)}") from None
+        raise ConfigError(
+            f"unknown market profile {name!r}: expected one of {sorted(PROFILES)}"
+        ) from None

@@ -33,6 +33,8 @@ import hashlib
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+from types import ModuleType
 
 import numpy as np
 import pyarrow as pa
@@ -56,13 +58,15 @@ _STREAM_ORDER = (DataType.QUOTES, DataType.TRADES)
 
 def demo_instruments() -> list[Instrument]:
     """Return the demo instruments: BTCUSDT.BINANCE spot, ETHUSDT-PERP.BINANCE, EURUSD.SIM fx."""
+    d = Decimal
     return [
-        SpotPair(id="BTCUSDT.BINANCE", base_currency="BTC", quote_currency="USDT",
-                 price_increment="0.01", size_increment="0.00001"),
-        Perpetual(id="ETHUSDT-PERP.BINANCE", base_currency="ETH", quote_currency="USDT",
-                  settlement_currency="USDT", price_increment="0.01", size_increment="0.001"),
-        FxPair(id="EURUSD.SIM", base_currency="EUR", quote_currency="USD",
-               price_increment="0.00001", size_increment="1"),
+        SpotPair(id=InstrumentId("BTCUSDT", "BINANCE"), base_currency="BTC", quote_currency="USDT",
+                 price_increment=d("0.01"), size_increment=d("0.00001")),
+        Perpetual(id=InstrumentId("ETHUSDT-PERP", "BINANCE"), base_currency="ETH",
+                  quote_currency="USDT", settlement_currency="USDT", price_increment=d("0.01"),
+                  size_increment=d("0.001")),
+        FxPair(id=InstrumentId("EURUSD", "SIM"), base_currency="EUR", quote_currency="USD",
+               price_increment=d("0.00001"), size_increment=d("1")),
     ]
 
 
@@ -242,7 +246,10 @@ def _assemble(instruments: list[Instrument], parts: list[dict[DataType, pa.Table
 
 
 def _first_events(parts: list[dict[DataType, pa.Table]], n: int) -> list[list[int]]:
-    """Rows of each (instrument, stream) among the first ``n`` events by (ts, instrument, stream)."""
+    """Rows of each (instrument, stream) among the first ``n`` events.
+
+    Events are ordered by (ts, instrument, stream).
+    """
     ts, owner = [], []
     for i, part in enumerate(parts):
         for k, kind in enumerate(_STREAM_ORDER):
@@ -297,7 +304,7 @@ class _InstrumentStream:
         self.istate = np.zeros(nb.N_ISTATE, dtype=np.int64)
         self._init_state(nb, np.random.default_rng(sequence))
 
-    def _init_state(self, nb, generator: np.random.Generator) -> None:  # type: ignore[no-untyped-def]
+    def _init_state(self, nb: ModuleType, generator: np.random.Generator) -> None:
         p, f = self.profile, self.fstate
         tick = float(self.instrument.price_increment)
         f[nb.F_Q_EXC] = p.quote_rate * p.quote_branching  # start at the stationary intensity
@@ -323,7 +330,7 @@ class _InstrumentStream:
             buffers = _buffers(capacity, self.book.shape[1], l2)
             status, nq, nt, nd = simulate_nb(
                 self.params, self.quantiles, self.fstate, self.istate, self.rng, self.book,
-                self.scratch, self.start_ns, horizon, *buffers, l2)
+                self.scratch, self.start_ns, horizon, *buffers, l2)  # type: ignore[call-arg]
             q, t64, t8, d64, d8 = buffers
             pieces.append((q[:, :nq], t64[:, :nt], t8[:, :nt], d64[:, :nd], d8[:, :nd]))
         joined = [np.concatenate([piece[k] for piece in pieces], axis=1) for k in range(5)]
@@ -365,8 +372,8 @@ def _buffers(capacity: int, levels: int, l2: bool) -> tuple[np.ndarray, ...]:
 
 def _table(kind: DataType, columns: list[np.ndarray]) -> pa.Table:
     schema = schema_for(kind)
-    return pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)],
-                                schema=schema)
+    arrays = [pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)]
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def _quote_table(q: np.ndarray) -> pa.Table:

@@ -365,7 +365,8 @@ def _trade_event(fstate, istate, rng, params, start_ns, t_i64, t_i8, nt):
     t_i8[0, nt] = SIDE_BUY if buy else SIDE_SELL
     istate[I_T_TS] = ts
     istate[I_NT] += 1
-    exc = fstate[F_T_EXC] * math.exp(-params[P_T_DECAY] * (t - fstate[F_T_LAST])) + params[P_T_ALPHA]
+    exc = fstate[F_T_EXC] * math.exp(-params[P_T_DECAY] * (t - fstate[F_T_LAST]))
+    exc += params[P_T_ALPHA]
     fstate[F_T_EXC] = exc
     fstate[F_T_LAST] = t
     fstate[F_T_NEXT] = t + hawkes_wait(rng, params[P_T_MU], exc, params[P_T_DECAY])

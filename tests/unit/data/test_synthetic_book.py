@@ -65,6 +65,9 @@ def test_book_never_crosses_between_rows(chunk) -> None:
         if row["action"] == BookAction.CLEAR:
             continue
         levels = book[Side(row["side"])]
-        levels.discard(row["price"]) if row["action"] == BookAction.DELETE else levels.add(row["price"])
+        if row["action"] == BookAction.DELETE:
+            levels.discard(row["price"])
+        else:
+            levels.add(row["price"])
         if book[Side.BUY] and book[Side.SELL]:
             assert max(book[Side.BUY]) < min(book[Side.SELL])

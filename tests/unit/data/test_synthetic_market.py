@@ -46,7 +46,7 @@ def test_chunking_does_not_change_output(chunk) -> None:
 
 
 def test_n_events_counts_quotes_and_trades(chunk) -> None:
-    rows = sum(t.num_rows for t in chunk.quotes.values()) + sum(t.num_rows for t in chunk.trades.values())
+    rows = sum(t.num_rows for t in [*chunk.quotes.values(), *chunk.trades.values()])
     assert rows == chunk.n_events == N
 
 
@@ -71,7 +71,8 @@ def test_prices_and_sizes_are_on_the_grids(chunk) -> None:
             values = quotes.column(column).to_numpy()
             assert values.dtype == np.int64 and values.min() >= 1
         prices = inst.ticks_to_price(quotes.column("bid_price").to_numpy())
-        np.testing.assert_array_equal(inst.price_to_ticks(prices), quotes.column("bid_price").to_numpy())
+        ticks = quotes.column("bid_price").to_numpy()
+        np.testing.assert_array_equal(inst.price_to_ticks(prices), ticks)
 
 
 def test_bid_below_ask_always(chunk) -> None:
