@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-nautilus-env clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,15 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/bench_bars.py
+	$(BIN)/python benchmarks/bench_catalog.py --no-peer
+
+# The NautilusTrader peer lives in its own environment, never in the project's.
+NAUTILUS_ENV := benchmarks/.env-nautilus
+bench-nautilus-env:
+	$(PYTHON) -m venv $(NAUTILUS_ENV)
+	$(NAUTILUS_ENV)/bin/python -m pip install --quiet "nautilus_trader==1.221.0" -e .
+	$(NAUTILUS_ENV)/bin/python benchmarks/bench_catalog.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache demo_catalog

@@ -26,7 +26,7 @@ from _machine import machine_info, median_seconds  # noqa: E402
 
 from sapphire.data.catalog import Catalog  # noqa: E402
 from sapphire.data.ingest import import_file  # noqa: E402
-from sapphire.data.loaders import get_loader  # noqa: E402
+from sapphire.data.loaders.generic import CsvLoader  # noqa: E402
 from sapphire.model.instruments import FxPair  # noqa: E402
 
 WORK = Path(__file__).parent / ".work"
@@ -62,7 +62,7 @@ def make_csv(rows: int) -> Path:
 def sapphire_import(path: Path, target: Path) -> int:
     shutil.rmtree(target, ignore_errors=True)
     catalog = Catalog(target)
-    loader = get_loader("csv", data_type="quotes", columns=COLUMNS, timestamp="iso")
+    loader = CsvLoader("quotes", COLUMNS, timestamp="iso")
     return import_file(catalog, path, loader, INSTRUMENT).rows
 
 
