@@ -73,7 +73,10 @@ def iter_csv(path: Path, layout: CsvFormat, types: Mapping[str, pa.DataType], ch
     pending: list[pa.RecordBatch] = []
     held = 0
     with path.open("rb") as handle:
-        reader = _open(handle, layout, types, threads=True)
+        try:
+            reader = _open(handle, layout, types, threads=True)  # parses the first block
+        except pa.ArrowInvalid as exc:
+            raise _diagnose(path, layout, types, exc) from None
         while True:
             try:
                 batch = reader.read_next_batch()

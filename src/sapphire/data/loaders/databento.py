@@ -287,9 +287,9 @@ class _Converter:
         off = values % self.tick != 0
         if off.any():
             row = int(np.argmax(off))
-            raise IncrementError(DataValidationError(
+            raise IncrementError(
                 f"{name} is not a multiple of the increment {self.instrument.price_increment}",
-                row=row + 1, column=name, value=int(values[row]) / 1e9).args[0])
+                row=row + 1, column=name, value=int(values[row]) / 1e9)
         return values // self.tick
 
 

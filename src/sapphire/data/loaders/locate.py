@@ -7,7 +7,6 @@ row each chunk row came from and which file column feeds each schema column.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,9 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from sapphire.core.errors import DataValidationError, IncrementError
-
-_LOCATED = re.compile(r"^row (\d+), (.*)$", re.DOTALL)
+from sapphire.core.errors import DataValidationError
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,31 +45,23 @@ class Rows:
             return self.offset + row
         return int(self.index[min(row, len(self.index)) - 1])
 
-    def locate(self, exc: DataValidationError | IncrementError) -> DataValidationError:
-        """Return ``exc`` placed in the file (an :class:`IncrementError` stays one)."""
-        if isinstance(exc, DataValidationError):
-            row = None if exc.row is None else self.file_row(exc.row)
-            return DataValidationError(exc.reason, source=self.source, row=row,
-                                       column=self.columns.get(exc.column or "", exc.column),
-                                       value=exc.value)
-        match = _LOCATED.match(str(exc))
-        if match is None:
-            return IncrementError(f"{self.source}: {exc}")  # type: ignore[return-value]
-        row = self.file_row(int(match.group(1)))
-        return IncrementError(f"{self.source}, row {row}, {match.group(2)}")  # type: ignore[return-value]
+    def locate(self, exc: DataValidationError) -> DataValidationError:
+        """Return ``exc`` (of the same class) placed in the file, naming the file's column."""
+        row = None if exc.row is None else self.file_row(exc.row)
+        return type(exc)(exc.reason, source=self.source, row=row,
+                         column=self.columns.get(exc.column or "", exc.column), value=exc.value)
 
     def rename(self, exc: DataValidationError) -> DataValidationError:
         """Return ``exc`` (already placed in the file) naming the file's column."""
-        column = self.columns.get(exc.column or "", exc.column)
-        return DataValidationError(exc.reason, source=exc.source, row=exc.row, column=column,
-                                   value=exc.value)
+        return type(exc)(exc.reason, source=exc.source, row=exc.row,
+                         column=self.columns.get(exc.column or "", exc.column), value=exc.value)
 
     @contextmanager
     def locating(self) -> Iterator[None]:
         """Re-raise data errors of the block placed in the file."""
         try:
             yield
-        except (DataValidationError, IncrementError) as exc:
+        except DataValidationError as exc:  # IncrementError included
             raise self.locate(exc) from None
 
     def with_columns(self, columns: Mapping[str, str]) -> Rows:
