@@ -70,6 +70,8 @@ def import_(
     instruments: Annotated[Path | None, typer.Option(
         help="TOML file of [[instrument]] specs to register with the import.")] = None,
     bar_type: Annotated[str | None, typer.Option(help="Bar type, for bar files.")] = None,
+    data_type: Annotated[str | None, typer.Option(
+        help="Generic loaders (csv, parquet): trades, quotes, l2_deltas, l3_orders or bars.")] = None,
     column: Annotated[list[str] | None, typer.Option(
         "--map", help="Generic loaders: schema_column=file_column, repeatable.")] = None,
     option: Annotated[list[str] | None, typer.Option(
@@ -79,8 +81,9 @@ def import_(
 ) -> None:
     """Import a vendor file into the catalog (all of it, or nothing)."""
     try:
+        options = list(option or []) + ([f"data_type={data_type}"] if data_type else [])
         report = _import(path, format, instrument, catalog, instruments, bar_type, column or [],
-                         option or [], repair)
+                         options, repair)
     except SapphireError as exc:
         _fail(exc)
     console.print(f"imported [bold]{report.rows:,}[/] rows into {report.series} in "
