@@ -65,6 +65,8 @@ _ACTIONS = {b"A": OrderAction.ADD, b"M": OrderAction.MODIFY, b"C": OrderAction.C
             b"F": OrderAction.FILL, b"T": OrderAction.TRADE, b"R": OrderAction.CLEAR}
 _SIDES = {b"A": Side.SELL, b"B": Side.BUY, b"N": Side.NONE}
 _READ_BYTES = 1 << 20
+_BAR_SPECS = {"ohlcv-1s": "1-s-last", "ohlcv-1m": "1-min-last", "ohlcv-1h": "1-h-last",
+              "ohlcv-1d": "1-d-last"}
 
 
 class DatabentoLoader(Loader):
@@ -91,8 +93,7 @@ class DatabentoLoader(Loader):
         self.layout = SCHEMAS[schema]
         self.instrument_id = as_int(instrument_id, "instrument_id")
         self.data_type = _DATA_TYPES[self.layout]  # type: ignore[misc]
-        self._bar_ns = BarSpec.parse(f"1-{schema[6:].replace('m', 'min')}-last").step_ns \
-            if self.layout == "ohlcv" else 0
+        self._bar_ns = BarSpec.parse(_BAR_SPECS[schema]).step_ns if schema in _BAR_SPECS else 0
 
     def __repr__(self) -> str:
         return f"DatabentoLoader({self.schema!r}, instrument_id={self.instrument_id})"
@@ -130,26 +131,27 @@ class DatabentoLoader(Loader):
         pending = b""
         first = 1
         size = 0
-        dtype = None
+        dtype: np.dtype | None = None
         eof = False
-        while not eof:
-            data = stream.read(_READ_BYTES)
-            eof = not data
-            pending += data
-            if not pending:
-                break
+        while True:
+            if not eof:
+                data = stream.read(_READ_BYTES)
+                eof = not data
+                pending += data
             if dtype is None:
+                if not pending:
+                    return
                 size = pending[0] * 4
                 dtype = record_dtype(self.layout, size)
             whole = len(pending) // size
-            if whole < chunk_rows and not eof:
-                continue
             if eof and len(pending) % size:
                 raise DataValidationError("the file ends inside a record", source=source,
                                           row=first + whole)
-            records = np.frombuffer(pending[: whole * size], dtype=dtype)
-            cut = whole if eof else self._cut(records, chunk_rows)
+            records = np.frombuffer(pending, dtype=dtype, count=whole)
+            cut = self._cut(records, chunk_rows, eof)
             if cut == 0:
+                if eof:
+                    return
                 continue
             _check_records(records[:cut], self.layout, size, source, first)
             yield records[:cut].copy(), first
@@ -157,14 +159,20 @@ class DatabentoLoader(Loader):
             pending = pending[cut * size:]
             first += cut
 
-    def _cut(self, records: np.ndarray, chunk_rows: int) -> int:
-        """How many records to yield now: for MBO up to the last F_LAST record."""
-        if self.layout != "mbo":
-            return len(records)
+    def _cut(self, records: np.ndarray, chunk_rows: int, eof: bool) -> int:
+        """How many records to yield now (0: read more); MBO chunks end at F_LAST."""
+        n = len(records)
+        if self.layout != "mbo" or n == 0:
+            return chunk_rows if n >= chunk_rows else (n if eof else 0)
         ends = np.flatnonzero(records["flags"] & F_LAST)
-        if len(ends):
-            return int(ends[-1]) + 1
-        return len(records) if len(records) >= 16 * max(chunk_rows, 65_536) else 0
+        enough = ends[ends >= chunk_rows - 1]
+        if len(enough):
+            return int(enough[0]) + 1
+        if eof:
+            return n
+        if n >= 16 * max(chunk_rows, 65_536):  # a message this long: cut anyway
+            return int(ends[-1]) + 1 if len(ends) else n
+        return 0
 
 
 def _decompressed(raw_file: IO[bytes], path: Path) -> IO[bytes]:

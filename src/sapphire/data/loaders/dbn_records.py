@@ -42,6 +42,11 @@ F_LAST = 128
 F_SNAPSHOT = 32
 
 
+def natural_size(layout: str) -> int:
+    """Return the size in bytes of a ``layout`` record without ``ts_out``."""
+    return np.dtype(_HEADER + _BODIES[layout]).itemsize
+
+
 def record_dtype(layout: str, record_size: int) -> np.dtype:
     """Return the structured dtype of ``layout`` records ``record_size`` bytes long."""
     base = np.dtype(_HEADER + _BODIES[layout])
