@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from sapphire.data.validation import STRICT, OrderPolicy
-from sapphire.model.instruments import FxPair, Future, Instrument, Perpetual, SpotPair
+from sapphire.model.instruments import Future, FxPair, Instrument, Perpetual, SpotPair
 
 EURUSD = FxPair(id="EURUSD.SIM", quote_currency="USD", base_currency="EUR",
                 price_increment=Decimal("0.00001"), size_increment=Decimal("1"))

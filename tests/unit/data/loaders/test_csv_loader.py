@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from sapphire.core.errors import (ConfigError, DataValidationError, IncrementError, SchemaError,
-                                  UnknownInstrumentError)
+from sapphire.core.errors import (
+    ConfigError,
+    DataValidationError,
+    IncrementError,
+    SchemaError,
+    UnknownInstrumentError,
+)
 from sapphire.data.loaders import CsvLoader
 from sapphire.data.schemas import schema_for
 from sapphire.data.validation import REPAIR
