@@ -29,7 +29,7 @@ Schemas: ``mbo`` -> L3 orders, ``mbp-1`` -> quotes, ``trades`` -> trades,
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, ClassVar
 
@@ -179,7 +179,7 @@ def _decompressed(raw_file: IO[bytes], path: Path) -> IO[bytes]:
     if path.suffix == ".zst":
         import zstandard
 
-        return zstandard.ZstdDecompressor().stream_reader(raw_file)  # type: ignore[return-value]
+        return zstandard.ZstdDecompressor().stream_reader(raw_file)
     return raw_file
 
 
@@ -233,7 +233,7 @@ class _Converter:
 
     def _times(self, records: np.ndarray) -> dict[str, np.ndarray]:
         ts_event = records["ts_event"].astype(np.int64)
-        ts_recv = records["ts_recv"].astype(np.int64) if "ts_recv" in records.dtype.names \
+        ts_recv = records["ts_recv"].astype(np.int64) if "ts_recv" in (records.dtype.names or ()) \
             else ts_event
         return {"ts_event": ts_event, "ts_init": ts_recv}
 
@@ -301,7 +301,7 @@ class _Converter:
         return values // self.tick
 
 
-def _codes(values: np.ndarray, table: dict[bytes, int], name: str) -> np.ndarray:
+def _codes(values: np.ndarray, table: Mapping[bytes, int], name: str) -> np.ndarray:
     out = np.full(len(values), -1, dtype=np.int8)
     for label, code in table.items():
         out[values == label] = code
@@ -321,7 +321,9 @@ def _merge_repeated_fills(columns: dict[str, np.ndarray],
     if len(fills) < 2:
         return columns, file_rows
     names = [name for name in columns if name != "size"]
-    keys = np.rec.fromarrays([columns[n][fills] for n in names], names=names)
+    keys = np.empty(len(fills), dtype=[(n, columns[n].dtype) for n in names])
+    for n in names:
+        keys[n] = columns[n][fills]
     _, first, inverse, counts = np.unique(keys, return_index=True, return_inverse=True,
                                           return_counts=True)
     if (counts == 1).all():

@@ -9,7 +9,7 @@ record). The layouts of the schemas read here are the same in DBN versions 1 to 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 
@@ -52,10 +52,11 @@ def record_dtype(layout: str, record_size: int) -> np.dtype:
     base = np.dtype(_HEADER + _BODIES[layout])
     if record_size < base.itemsize:
         raise ConfigError(f"DBN {layout} records are {base.itemsize} bytes, file has {record_size}")
+    fields: Any = base.fields
     names = list(base.names or ())
-    return np.dtype({"names": names, "formats": [base.fields[n][0] for n in names],  # type: ignore[index]
-                     "offsets": [base.fields[n][1] for n in names],  # type: ignore[index]
-                     "itemsize": record_size})
+    spec: Any = {"names": names, "formats": [fields[n][0] for n in names],
+                 "offsets": [fields[n][1] for n in names], "itemsize": record_size}
+    return np.dtype(spec)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,7 @@ def read_header(stream: IO[bytes], source: str) -> DbnHeader:
     decoder = databento_dbn.DBNDecoder()
     decoder.write(prefix + body)
     try:
-        metadata = decoder.decode()[0]
+        metadata: Any = decoder.decode()[0]
     except (ValueError, IndexError) as exc:
         raise DataValidationError(f"unreadable DBN metadata: {exc}", source=source) from None
     symbols: dict[str, set[int]] = {}

@@ -11,6 +11,8 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import ClassVar
 
+import pyarrow as pa
+
 from sapphire.core.enums import DataType
 from sapphire.data.loaders.base import Loader
 from sapphire.data.loaders.convert import require_columns
@@ -28,12 +30,12 @@ class _TabularLoader(Loader):
 
     mapping: ColumnMap
 
-    def _convert(self, raw_chunks: Iterator[tuple[object, int]], path: Path,
+    def _convert(self, raw_chunks: Iterator[tuple[pa.Table, int]], path: Path,
                  instrument: Instrument) -> Iterator[Chunk]:
         names = self.mapping.error_columns
         for raw, offset in raw_chunks:
             rows = Rows(str(path), offset, columns=names)
-            yield Chunk(self.mapping.convert(raw, instrument, rows), rows)  # type: ignore[arg-type]
+            yield Chunk(self.mapping.convert(raw, instrument, rows), rows)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.mapping.data_type}, {dict(self.mapping.columns)})"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -94,11 +95,11 @@ def l2_table(deltas: Deltas, clear_before: np.ndarray) -> tuple[pa.Table, np.nda
         "side": np.int8(Side.NONE), "action": np.int8(BookAction.CLEAR), "price": 0, "size": 0,
         "flags": SNAPSHOT,
     }
-    columns = {}
+    columns: dict[str, np.ndarray] = {}
     for name in ("ts_event", "ts_init", "sequence", "side", "action", "price", "size", "flags",
                  "file_rows"):
         values = getattr(deltas, name)
-        fill = clear[name] if name in clear else values[at]
+        fill: Any = clear[name] if name in clear else values[at]
         columns[name] = np.insert(values, at, fill) if len(at) else values
     schema = schema_for(DataType.L2_DELTAS)
     arrays = [pa.array(columns[field.name], field.type) for field in schema]

@@ -145,7 +145,7 @@ class ColumnMap:
         """
         if self.symbol is not None:
             check_symbol(raw.column(self.symbol), instrument, self.symbol, rows)
-        arrays = []
+        arrays: list[pa.Array] = []
         with rows.locating():
             for field_ in self._schema:
                 arrays.append(self._column(field_, raw, instrument, arrays))

@@ -102,7 +102,7 @@ def test_explicit_instrument_id_without_symbology(tmp_path):
 
 
 def test_off_tick_price_names_record_and_column(tmp_path):
-    records = _mbo_records()[:3] + [_mbo(T0 + 10, b"A", b"B", 4799.1, 1, 9, 700, 128)]
+    records = [*_mbo_records()[:3], _mbo(T0 + 10, b"A", b"B", 4799.1, 1, 9, 700, 128)]
     with pytest.raises(IncrementError, match=r"f\.dbn, row 4, column 'price'.*4799\.1"):
         read_all(DatabentoLoader("mbo"), _dbn(tmp_path, "mbo", records), ESH4)
 
