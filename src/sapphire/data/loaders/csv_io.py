@@ -19,9 +19,9 @@ import pyarrow.csv as pcsv
 from sapphire.core.errors import ConfigError, DataValidationError
 from sapphire.data.loaders.progress import ByteProgress
 
-#: Bytes Arrow parses at once: large enough to keep every thread busy, small enough
-#: that parsing the next block overlaps converting this one.
-BLOCK_SIZE = 16 << 20
+#: Bytes Arrow parses at once. Measured on 2 cores with a 2M-row quotes file, 2-4 MiB
+#: blocks parse fastest (about 6M rows/s); 64 MiB blocks were 15-20 % slower.
+BLOCK_SIZE = 4 << 20
 
 _ROW = re.compile(r"Row #(\d+): (.*)", re.DOTALL)
 _COLUMN = re.compile(r"column #(\d+)")
