@@ -38,3 +38,10 @@ def test_chunk_rows_must_be_positive(tmp_path):
     path = _file(tmp_path, [0])
     with pytest.raises(ConfigError, match="chunk_rows"):
         read_all(CsvLoader("quotes", COLUMNS, timestamp="s"), path, EURUSD, chunk_rows=0)
+
+
+def test_progress_bar_does_not_change_the_rows(tmp_path):
+    path = _file(tmp_path, range(5))
+    loader = CsvLoader("quotes", COLUMNS, timestamp="s")
+    shown = pa.concat_tables(loader.read(path, EURUSD, progress=True))
+    assert shown.equals(read_all(loader, path, EURUSD))
