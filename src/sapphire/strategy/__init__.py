@@ -1,0 +1,1 @@
+"""Strategies: the Strategy base class, its config and indicators (incremental and vectorised)."""
