@@ -8,11 +8,12 @@ The whole tree::
     ├── InstrumentError          an instrument is badly specified
     │   ├── UnknownInstrumentError   no instrument is registered under that id
     │   └── IncrementError           a price or size is off its increment (a DataValidationError)
-    └── DataError                market data cannot be accepted
-        ├── DataValidationError      a row breaks a rule (names source, row, column)
-        │   └── IncrementError
-        ├── SchemaError              columns are missing or have the wrong type
-        └── CatalogError             the catalog cannot do what was asked
+    ├── DataError                market data cannot be accepted
+    │   ├── DataValidationError      a row breaks a rule (names source, row, column)
+    │   │   └── IncrementError
+    │   ├── SchemaError              columns are missing or have the wrong type
+    │   └── CatalogError             the catalog cannot do what was asked
+    └── BenchmarkHistoryError    a benchmark history file is corrupt (names file and line)
 
 Every message names the bad value and what was expected.
 """
@@ -118,3 +119,7 @@ class SchemaError(DataError):
 
 class CatalogError(DataError):
     """The catalog cannot do what was asked (bad path, conflicting write, corrupt file)."""
+
+
+class BenchmarkHistoryError(SapphireError, ValueError):
+    """A benchmark history file cannot be read (the message names the file and line)."""
