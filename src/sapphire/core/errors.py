@@ -13,7 +13,8 @@ The whole tree::
     │   │   └── IncrementError
     │   ├── SchemaError              columns are missing or have the wrong type
     │   └── CatalogError             the catalog cannot do what was asked
-    └── BenchmarkHistoryError    a benchmark history file is corrupt (names file and line)
+    ├── BenchmarkHistoryError    a benchmark history file is corrupt (names file and line)
+    └── ResultsError             a backtest run cannot be saved or loaded (names the folder)
 
 Every message names the bad value and what was expected.
 """
@@ -123,3 +124,7 @@ class CatalogError(DataError):
 
 class BenchmarkHistoryError(SapphireError, ValueError):
     """A benchmark history file cannot be read (the message names the file and line)."""
+
+
+class ResultsError(SapphireError, ValueError):
+    """A backtest run cannot be saved, listed or loaded (the message names the folder or file)."""
