@@ -14,7 +14,10 @@ The whole tree::
     │   ├── SchemaError              columns are missing or have the wrong type
     │   └── CatalogError             the catalog cannot do what was asked
     ├── BenchmarkHistoryError    a benchmark history file is corrupt (names file and line)
-    └── ResultsError             a backtest run cannot be saved or loaded (names the folder)
+    ├── ResultsError             a backtest run cannot be saved or loaded (names the folder)
+    ├── BackendUnavailableError  a requested array backend cannot run here (a ConfigError)
+    └── RiskError                risk analytics cannot use its input (names row, column, value)
+        └── NotPositiveDefiniteError   a covariance matrix is not positive definite
 
 Every message names the bad value and what was expected.
 """
@@ -128,3 +131,15 @@ class BenchmarkHistoryError(SapphireError, ValueError):
 
 class ResultsError(SapphireError, ValueError):
     """A backtest run cannot be saved, listed or loaded (the message names the folder or file)."""
+
+
+class BackendUnavailableError(ConfigError):
+    """An array backend was asked for by name but cannot run here (the message says why)."""
+
+
+class RiskError(SapphireError, ValueError):
+    """Risk analytics input is unusable: NaN returns, wrong shapes, zero positions, bad levels."""
+
+
+class NotPositiveDefiniteError(RiskError):
+    """A covariance matrix is not positive definite (the message gives its smallest eigenvalue)."""
