@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from sapphire.cli_ops import register as register_ops
 from sapphire.core.errors import SapphireError
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ app = typer.Typer(help="Sapphire: self-hosted algorithmic trading.", no_args_is_
 data_app = typer.Typer(help="Market data: generate, import, list and query the catalog.",
                        no_args_is_help=True)
 app.add_typer(data_app, name="data")
+register_ops(app)  # config, doctor, bench
 
 console = Console()
 errors = Console(stderr=True)
