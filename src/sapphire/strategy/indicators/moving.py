@@ -244,10 +244,10 @@ class WMA:
             idx = 0
             shift = self._shift = buf[0]
             s1 = weighted = 0.0
-            for i in range(n):
-                d = buf[i] - shift
+            for weight, x in enumerate(buf, 1):
+                d = x - shift
                 s1 += d
-                weighted += (i + 1) * d
+                weighted += weight * d
             self._s1 = s1
             self._weighted = weighted
         else:
