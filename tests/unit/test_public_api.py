@@ -1,11 +1,26 @@
 """Pin the public API. When you add a public name, add it here too (sorted)."""
 
 import sapphire
+import sapphire.backtest
 import sapphire.core
 import sapphire.data
 import sapphire.model
 
 EXPECTED = {
+    sapphire.backtest: [
+        "BacktestResult",
+        "RunInfo",
+        "StatisticsConfig",
+        "compute_statistics",
+        "fills_hash",
+        "html_report",
+        "list_runs",
+        "new_run_id",
+        "print_summary",
+        "round_trips",
+        "summary_renderable",
+        "write_html_report",
+    ],
     sapphire: ["DataType", "Instrument", "InstrumentId", "__version__"],
     sapphire.core: [
         "BarSource",
