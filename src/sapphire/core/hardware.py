@@ -23,6 +23,7 @@ import logging
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, MutableMapping
@@ -137,13 +138,11 @@ def probe_gpu(timeout_s: float = 5.0, command: str = "nvidia-smi") -> GpuProbe:
     query = [exe, "--query-gpu=name,memory.total,driver_version",
              "--format=csv,noheader,nounits"]
     try:
-        listing = subprocess.run(query, capture_output=True, text=True, timeout=timeout_s,
-                                 check=False)
+        listing = _run_bounded(query, timeout_s)
         if listing.returncode != 0:
             return GpuProbe("error", "nvidia-smi", detail=f"exit status {listing.returncode}: "
                             f"{(listing.stderr or listing.stdout).strip()[:200]}")
-        banner = subprocess.run([exe], capture_output=True, text=True, timeout=timeout_s,
-                                check=False).stdout
+        banner = _run_bounded([exe], timeout_s).stdout
     except subprocess.TimeoutExpired:
         return GpuProbe("timeout", "nvidia-smi",
                         detail=f"nvidia-smi did not answer within {timeout_s:g} s")
@@ -155,6 +154,20 @@ def probe_gpu(timeout_s: float = 5.0, command: str = "nvidia-smi") -> GpuProbe:
     if not devices:
         return GpuProbe("absent", "nvidia-smi", detail="nvidia-smi lists no GPU")
     return GpuProbe("ok", "nvidia-smi", devices)
+
+
+def _run_bounded(command: list[str], timeout_s: float) -> subprocess.CompletedProcess[str]:
+    """Run ``command``; on timeout kill its whole process group (a hung tool's children
+    would otherwise keep the pipes open and the wait going) and raise TimeoutExpired."""
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          start_new_session=True) as process:
+        try:
+            out, err = process.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
 
 
 def _parse_gpu_line(line: str, cuda: str | None) -> GpuDevice:

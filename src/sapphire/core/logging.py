@@ -34,7 +34,7 @@ class JsonFormatter(logging.Formatter):
         data: dict[str, Any] = {
             "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
                   + f".{int(record.msecs):03d}Z",
-            "ts_ns": int(record.created * 1e9),
+            "ts_ns": round(record.created * 1e6) * 1000,  # float seconds hold µs, not ns
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),

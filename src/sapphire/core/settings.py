@@ -294,9 +294,7 @@ def _translate(exc: msgspec.ValidationError, source: str,
     """Turn msgspec's message into one naming the source, key, bad value and expected type."""
     text = str(exc)
     match = _MSGSPEC_PATH.match(text)
-    if match is None:
-        return ConfigError(f"{source}: {text}")
-    msg, raw_path = match["msg"], match["path"].lstrip(".")
+    msg, raw_path = (text, "") if match is None else (match["msg"], match["path"].lstrip("."))
     path = [p for p in re.split(r"\.|\[", raw_path.replace("]", "")) if p]
     unknown = re.match(r"Object contains unknown field `(.+)`", msg)
     if unknown:
