@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 _BUY_COLOUR = "#1a9850"
 _SELL_COLOUR = "#d73027"
+_FILL_HOVER = ("%{customdata[0]:g} @ %{y:g}, fee %{customdata[1]:g}, "
+               "pnl %{customdata[2]:g}<extra>%{fullData.name}</extra>")
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #222; }
 h1 { font-size: 1.4rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
@@ -70,10 +72,11 @@ def html_report(result: BacktestResult, *, max_fill_rows: int = 500,
         f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>",
         f"<h1>{_e(title)}</h1>", _meta_table(result), _errors(result), plot,
         "<h2>Statistics</h2>", _statistics_table(result),
-        _table_section("Trades (round trips)", _trip_rows(trips), trips.num_rows, max_fill_rows,
-                       ["instrument", "direction", "opened", "closed", "max quantity",
-                        "realized pnl", "fees", "net pnl"]),
-        _table_section("Fills", _fill_rows(result.fills), result.fills.num_rows, max_fill_rows,
+        _table_section("Trades (round trips)", _trip_rows(trips.slice(0, max_fill_rows)),
+                       trips.num_rows, ["instrument", "direction", "opened", "closed",
+                                        "max quantity", "realized pnl", "fees", "net pnl"]),
+        _table_section("Fills", _fill_rows(result.fills.slice(0, max_fill_rows)),
+                       result.fills.num_rows,
                        ["time", "order", "instrument", "side", "quantity", "price", "notional",
                         "fee", "liquidity", "realized pnl", "position after"]),
         "<h2>Config</h2>", f"<pre>{_e(json.dumps(result.config, indent=2, sort_keys=True))}</pre>",
@@ -144,14 +147,14 @@ def _add_instrument(figure: Any, result: BacktestResult, instrument: str, row: i
     for wanted, label, symbol, colour in ((1, "buys", "triangle-up", _BUY_COLOUR),
                                           (-1, "sells", "triangle-down", _SELL_COLOUR)):
         chosen = fills.filter(pa.array(side == wanted))
-        text = [f"{q:g} @ {p:g}, fee {f:g}, pnl {r:g}" for q, p, f, r in zip(
-            chosen.column("quantity").to_pylist(), chosen.column("price").to_pylist(),
-            chosen.column("fee").to_pylist(), chosen.column("realized_pnl").to_pylist(),
-            strict=True)]
+        # Numeric customdata, not per-fill text: plotly validates a list of strings one by
+        # one (seconds for 100k fills) but passes arrays through.
+        details = np.column_stack([chosen.column(c).to_numpy()
+                                   for c in ("quantity", "fee", "realized_pnl")])
         figure.add_scatter(
             x=_times(chosen.column("ts_event").to_numpy()), y=chosen.column("price").to_numpy(),
-            name=f"{instrument} {label}", mode="markers", text=text, row=row, col=1,
-            marker={"symbol": symbol, "color": colour, "size": 9})
+            name=f"{instrument} {label}", mode="markers", row=row, col=1, customdata=details,
+            hovertemplate=_FILL_HOVER, marker={"symbol": symbol, "color": colour, "size": 9})
 
 
 def _thin(ts: np.ndarray, values: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
@@ -200,12 +203,10 @@ def _statistics_table(result: BacktestResult) -> str:
     return f"<table><tr><th>statistic</th><th>value</th></tr>{rows}</table>"
 
 
-def _table_section(title: str, rows: list[list[str]], total: int, limit: int,
-                   header: list[str]) -> str:
-    shown = rows[:limit]
-    note = f" (first {len(shown):,} of {total:,})" if total > len(shown) else f" ({total:,})"
+def _table_section(title: str, rows: list[list[str]], total: int, header: list[str]) -> str:
+    note = f" (first {len(rows):,} of {total:,})" if total > len(rows) else f" ({total:,})"
     head = "".join(f"<th>{_e(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in shown)
+    body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows)
     return f"<h2>{_e(title)}{note}</h2><table><tr>{head}</tr>{body}</table>"
 
 

@@ -11,7 +11,7 @@ import pytest
 from rich.console import Console
 
 from sapphire.backtest.formatting import format_duration, format_statistic
-from sapphire.backtest.report_html import _thin, html_report, write_html_report
+from sapphire.backtest.report_html import _figure, _thin, html_report, write_html_report
 from sapphire.backtest.summary import print_summary
 from sapphire.core.errors import ConfigError, ResultsError
 from sapphire.core.time import NS_PER_DAY, NS_PER_S
@@ -37,10 +37,20 @@ def test_report_has_the_traces(report):
                      "B.SIM buys", "B.SIM sells"]
 
 
-def test_report_marks_fills_at_their_prices(report):
+def test_chart_marks_fills_at_their_times_and_prices():
+    traces = {t.name: t for t in _figure(make_result(), 100).data}
     # A.SIM buys: f1 2 @ 10 (ts 100), f2 1 @ 13 (ts 200), f6 5 @ 13 (ts 500).
-    assert '"text":["2 @ 10, fee 0.2, pnl 0","1 @ 13, fee 0.1, pnl 0","5 @ 13, fee 0.5, pnl -2"]' \
-        in report
+    buys = traces["A.SIM buys"]
+    assert np.asarray(buys.x).astype(np.int64).tolist() == [100, 200, 500]
+    assert list(buys.y) == [10.0, 13.0, 13.0]
+    assert np.asarray(buys.customdata).tolist() == [[2.0, 0.2, 0.0], [1.0, 0.1, 0.0],
+                                                    [5.0, 0.5, -2.0]]
+    sells = traces["A.SIM sells"]
+    assert np.asarray(sells.x).astype(np.int64).tolist() == [300, 400, 600]
+    assert list(sells.y) == [12.0, 12.0, 14.0]
+    # Drawdown in percent below zero: equity 1000, 1010, 990 -> 0, 0, -(1 - 990/1010).
+    assert list(traces["Drawdown"].y) == pytest.approx([0, 0, -100 * (1 - 990 / 1010)])
+    assert list(traces["Equity"].y) == [1000.0, 1010.0, 990.0]
 
 
 def test_report_lists_the_statistics(report):
