@@ -209,8 +209,10 @@ def bench(
         except SapphireError as exc:
             failures.append(f"{script.name}: {exc}")
     verdicts = [v for run in runs for v in judge(past, run, rule)]
-    append_history(history, runs)
-    console.print(f"appended {len(runs)} run(s) to {history} (machine {tag})")
+    if runs:
+        append_history(history, runs)
+        console.print(f"appended {len(runs)} run(s) to {history} (machine {tag})",
+                      soft_wrap=True)
     _report(verdicts, failures)
 
 

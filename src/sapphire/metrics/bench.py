@@ -79,9 +79,10 @@ def run_script(script: Path, args: str = "", timeout_s: float = 1800.0,
                             time.perf_counter() - started)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        # the last line of a traceback (or of sys.exit's message) says what went wrong
+        last = ((done.stderr or done.stdout).strip().splitlines() or ["no output"])[-1]
         return BenchOutcome(name, str(script), args, None,
-                            f"exit status {done.returncode}: {' | '.join(tail)}", seconds)
+                            f"exit status {done.returncode}: {last}", seconds)
     result = last_json_line(done.stdout)
     if result is None:
         return BenchOutcome(name, str(script), args, None, "printed no JSON line", seconds)
