@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sapphire.backtest.round_trips import exposure, round_trips, trade_statistics
 from sapphire.core.errors import DataValidationError, SchemaError
@@ -140,3 +142,49 @@ def test_missing_or_mistyped_columns_are_schema_errors():
         round_trips(table.set_column(3, "side", [[1]]))
     with pytest.raises(SchemaError, match=r"unexpected \['extra'\]"):
         round_trips(table.append_column("extra", [[1]]))
+
+
+def reference_trips(rows) -> list[tuple[str, int, float, float]]:
+    """A plain loop over fills: (instrument, ts_open, realized_pnl, fees) per closed trade."""
+    open_trade: dict[str, list] = {}
+    position: dict[str, float] = {}
+    closed = []
+    for ts, instrument, _side, _qty, _px, fee, pnl, after in rows:
+        before = position.get(instrument, 0.0)
+        position[instrument] = after
+        if before == 0.0:
+            open_trade[instrument] = [ts, pnl, fee]
+        elif after == 0.0 or (before > 0) != (after > 0):
+            share = abs(before) / (abs(before) + abs(after))
+            trade = open_trade.pop(instrument)
+            closed.append((instrument, trade[0], trade[1] + pnl, trade[2] + fee * share))
+            if after != 0.0:
+                open_trade[instrument] = [ts, 0.0, fee * (1 - share)]
+        else:
+            open_trade[instrument][1] += pnl
+            open_trade[instrument][2] += fee
+    return sorted(closed, key=lambda t: t[1])
+
+
+@given(st.lists(st.tuples(st.sampled_from(["A.SIM", "B.SIM"]), st.integers(-3, 3),
+                          st.integers(-50, 50), st.integers(0, 20)), max_size=40))
+@settings(max_examples=150, deadline=None)
+def test_round_trips_match_a_plain_loop(steps):
+    # Each step moves an instrument's position to a new whole value (a fill per change).
+    rows, position = [], {"A.SIM": 0, "B.SIM": 0}
+    for ts, (instrument, target, pnl, fee) in enumerate(steps):
+        change = target - position[instrument]
+        if change == 0:
+            continue
+        rows.append((ts, instrument, 1 if change > 0 else -1, float(abs(change)), 10.0,
+                     fee / 10, float(pnl), float(target)))
+        position[instrument] = target
+    trips = round_trips(fills_table(rows))
+    closed = trips.filter(trips.column("closed"))
+    expected = reference_trips(rows)
+    assert as_numpy(closed, "instrument_id").tolist() == [t[0] for t in expected]
+    assert as_numpy(closed, "ts_open").tolist() == [t[1] for t in expected]
+    assert as_numpy(closed, "realized_pnl") == pytest.approx([t[2] for t in expected])
+    assert as_numpy(closed, "fees") == pytest.approx([t[3] for t in expected])
+    open_count = sum(1 for p in position.values() if p != 0)
+    assert trips.num_rows - closed.num_rows == open_count
