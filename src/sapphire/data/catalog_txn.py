@@ -158,7 +158,8 @@ class Transaction:
             path = self._stage / series.data_type.value / f"{len(self._days):06d}.parquet"
             path.parent.mkdir(parents=True, exist_ok=True)
             writer = pq.ParquetWriter(path, _file_schema(series, instrument),
-                                      compression=self._catalog.compression)
+                                      **parquet_options(series.data_type,
+                                                        self._catalog.compression))
             staged = _StagedDay(series, day, path, writer, policy, first_key=first)
             self._days[(series, day)] = staged
         assert staged.writer is not None
@@ -242,7 +243,8 @@ class Transaction:
             ) from None
         path = staged.path.with_suffix(".merged.parquet")
         pq.write_table(merged.replace_schema_metadata(schema.metadata), path,
-                       compression=self._catalog.compression, row_group_size=ROW_GROUP_ROWS)
+                       row_group_size=ROW_GROUP_ROWS,
+                       **parquet_options(staged.series.data_type, self._catalog.compression))
         log.info("merged %s: %d rows", where, len(merged))
         return path
 
@@ -258,6 +260,25 @@ class Transaction:
             self.commit()
         else:
             self.abort()
+
+
+def parquet_options(data_type: DataType, compression: str) -> dict[str, object]:
+    """Return the Parquet writer options of ``data_type``'s files.
+
+    Timestamps and sequence numbers rise row by row, so delta encoding stores them in
+    a few bits each; a dictionary of them would be as large as the column and is
+    wasted work. Prices, sizes and enumerations repeat a few values, which is what a
+    dictionary is for. Measured on 10M quotes (benchmarks/results/catalog.json): files
+    shrink from 177 MB to 98 MB and both writing and reading get faster.
+    """
+    roles = ROLES[data_type]
+    rising = [name for name in schema_for(data_type).names
+              if name in ("ts_event", "ts_init") or name in roles.order_by]
+    return {
+        "compression": compression,
+        "use_dictionary": [n for n in schema_for(data_type).names if n not in rising],
+        "column_encoding": dict.fromkeys(rising, "DELTA_BINARY_PACKED"),
+    }
 
 
 def _file_schema(series: Series, instrument: Instrument) -> pa.Schema:
