@@ -151,12 +151,11 @@ def rolling_moments_nb(x, period, out_mean, out_std):  # pragma: no cover - comp
 @njit(cache=True, nogil=True)
 def bollinger_nb(x, period, k, out_upper, out_middle, out_lower):  # pragma: no cover
     """Bollinger bands: window mean plus and minus ``k`` population std."""
-    out_std = np.empty(x.shape[0])
-    bad = rolling_moments_nb(x, period, out_middle, out_std)
+    bad = rolling_moments_nb(x, period, out_middle, out_upper)  # std goes in out_upper first
     end = x.shape[0] if bad < 0 else bad
     for i in range(end):
         mean = out_middle[i]
-        std = out_std[i]
+        std = out_upper[i]
         out_upper[i] = mean + k * std
         out_lower[i] = mean - k * std
     return bad
@@ -165,14 +164,13 @@ def bollinger_nb(x, period, k, out_upper, out_middle, out_lower):  # pragma: no 
 @njit(cache=True, nogil=True)
 def zscore_nb(x, period, out):  # pragma: no cover - compiled
     """Rolling z-score ``(x - mean) / std`` (ddof 0); 0.0 where std is 0."""
-    out_mean = np.empty(x.shape[0])
     out_std = np.empty(x.shape[0])
-    bad = rolling_moments_nb(x, period, out_mean, out_std)
+    bad = rolling_moments_nb(x, period, out, out_std)  # the mean goes in out first
     end = x.shape[0] if bad < 0 else bad
     for i in range(end):
         std = out_std[i]
         if std > 0.0:
-            out[i] = (x[i] - out_mean[i]) / std
+            out[i] = (x[i] - out[i]) / std
         elif std == 0.0:
             out[i] = 0.0
         else:
