@@ -48,7 +48,8 @@ log = logging.getLogger(__name__)
 RUN_FORMAT = "sapphire.backtest.run/1"
 RUN_FILE = "run.json"
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
-_STRATEGY = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+# module:qualname; a qualname may be nested or local ("test_x.<locals>.Strategy").
+_STRATEGY = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_<][\w.<>]*$")
 _CURRENCY = re.compile(r"^[A-Za-z0-9]{1,16}$")
 _TABLES = {"fills": FILLS_SCHEMA, "orders": ORDERS_SCHEMA, "positions": POSITIONS_SCHEMA,
            "equity": EQUITY_SCHEMA}

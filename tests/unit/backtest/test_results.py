@@ -255,6 +255,11 @@ def test_bad_result_fields_are_rejected(changes, error, message):
         BacktestResult(**fields)
 
 
+@pytest.mark.parametrize("strategy", ["pkg.mod:Outer.Inner", "tests.x:test_a.<locals>.Local"])
+def test_nested_and_local_strategy_classes_are_accepted(strategy):
+    assert make_result(strategy=strategy).strategy == strategy
+
+
 @pytest.mark.parametrize("run_id", ["", "../up", "a/b", ".hidden"])
 def test_unsafe_run_ids_are_rejected(run_id):
     with pytest.raises(ConfigError, match="invalid run_id"):
