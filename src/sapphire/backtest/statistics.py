@@ -161,7 +161,7 @@ def annual_return(equity: np.ndarray, span_ns: int) -> float:
     """Return the CAGR ``(E_end / E_0) ** (1 / years) - 1`` with ``years = span / 365.25 d``.
 
     NaN for a run of zero length; -1 when the final equity is <= 0 (everything lost).
-    Over short spans this extrapolates hard (1 % in a day is about 3,678 % a year).
+    Over short spans this extrapolates hard (1 % in a day is about 3,688 % a year).
     """
     if span_ns <= 0:
         return math.nan
