@@ -88,10 +88,11 @@ def test_macd(xs: list[float], fast: int, extra: int, signal: int) -> None:
 
 
 @PARITY
-@given(series(), st.lists(st.tuples(st.floats(0, 50), st.floats(0, 1)), min_size=80,
-                          max_size=80), periods)
-def test_atr(closes: list[float], shapes: list[tuple[float, float]], n: int) -> None:
-    bars = [(c + up, c - up * down, c) for c, (up, down) in zip(closes, shapes, strict=False)]
+@given(series(), st.integers(0, 2**32 - 1), periods)
+def test_atr(closes: list[float], seed: int, n: int) -> None:
+    # bars around each close: high = close + up, low = close - down (up, down >= 0)
+    up, down = np.random.default_rng(seed).exponential(5.0, (2, len(closes))).tolist()
+    bars = [(c + u, c - d, c) for c, u, d in zip(closes, up, down, strict=True)]
     high, low, close = (np.array([bar[i] for bar in bars]) for i in range(3))
     same(run(ATR(n), bars), atr(high, low, close, n), REL)
 
