@@ -5,6 +5,7 @@ import sapphire.backtest
 import sapphire.core
 import sapphire.data
 import sapphire.model
+import sapphire.strategy.indicators
 
 EXPECTED = {
     sapphire.backtest: [
@@ -83,6 +84,11 @@ EXPECTED = {
         "conform",
         "schema_for",
         "validate",
+    ],
+    sapphire.strategy.indicators: [
+        "ATR", "BollingerArrays", "BollingerBands", "EMA", "MACD", "MACDArrays", "RSI",
+        "RollingZScore", "SMA", "VWAP", "WMA", "atr", "bollinger", "ema", "macd",
+        "rolling_zscore", "rsi", "sma", "vwap", "wma",
     ],
 }
 
