@@ -1,0 +1,1 @@
+"""Interop with other trading frameworks (optional extras, imported only when used)."""
