@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from sapphire.core.errors import ConfigError
 
 _PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-/:.]*$")
 
 
-@dataclass(frozen=True, order=True, slots=True)
-class InstrumentId:
+class InstrumentId(msgspec.Struct, frozen=True, order=True, cache_hash=True):
     """An instrument at a venue, written ``SYMBOL.VENUE`` (for example ``BTCUSDT.BINANCE``).
 
     The venue is the text after the last dot, so symbols may contain dots (``BRK.B.XNYS``).

@@ -234,7 +234,8 @@ def instrument_from_dict(data: dict[str, Any]) -> Instrument:
     for field in _INCREMENT_FIELDS:
         _reject_float_increment(field, data.get(field), name)
     if isinstance(name, str) and name != "?":
-        data = {**data, "id": msgspec.to_builtins(InstrumentId.parse(name))}
+        parsed = InstrumentId.parse(name)
+        data = {**data, "id": {"symbol": parsed.symbol, "venue": parsed.venue}}
     try:
         instrument: Instrument = msgspec.convert(data, type=AnyInstrument, strict=False)
     except msgspec.ValidationError as exc:

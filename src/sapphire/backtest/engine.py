@@ -1,0 +1,414 @@
+"""The backtest engine: replays market data through the kernel and a simulated venue.
+
+The hot path stays columnar. :func:`~sapphire.backtest.replay_nb.scan_nb` moves through
+the merged timeline in compiled code, updating each instrument's touch, and stops only
+where Python is needed: an event a strategy subscribed to, an event that could trigger or
+fill a working order, or scheduled work (timers, latency, expiries). Python then handles
+that one event exactly: the venue matches first, then subscribers see the data.
+
+Each instrument matches against its finest data: quotes if it has any, else trades, else
+imported bars. Bars the engine builds from ticks (``-internal``) are computed in one
+vectorised pass before the replay (the same bars :class:`~sapphire.data.aggregator.BarAggregator`
+builds tick by tick live) and delivered at their close time.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+
+from sapphire.backtest import collect
+from sapphire.backtest.config import BacktestConfig, VenueConfig
+from sapphire.backtest.equity import grid_equity, merge_samples
+from sapphire.backtest.replay_nb import BAR, QUOTE, TRADE
+from sapphire.backtest.streams import Stream, Timeline, merge
+from sapphire.core.enums import BarSource, DataType
+from sapphire.core.errors import ConfigError, UnknownInstrumentError
+from sapphire.core.identifiers import InstrumentId
+from sapphire.data.bar_type import BarType
+from sapphire.engine.clock import SimulatedClock
+from sapphire.engine.kernel import Kernel, StrategyError
+from sapphire.model.account import Account
+from sapphire.sim.market_state import UNLIMITED, MarketState
+from sapphire.sim.venue import SimulatedVenue
+
+if TYPE_CHECKING:
+    from sapphire.backtest.results import BacktestResult
+    from sapphire.model.market import Bar, Quote, Trade
+    from sapphire.engine.risk import PreTradeRisk
+    from sapphire.model.instruments import Instrument
+    from sapphire.strategy.strategy import Strategy
+
+log = logging.getLogger(__name__)
+
+_KINDS = {DataType.QUOTES: QUOTE, DataType.TRADES: TRADE, DataType.BARS: BAR}
+_HANDLERS = {QUOTE: "on_quote", TRADE: "on_trade", BAR: "on_bar"}
+
+
+class BacktestEngine:
+    """Set up venues, instruments, data and strategies, then :meth:`run`.
+
+    Examples
+    --------
+    >>> engine = BacktestEngine()
+    >>> engine.add_venue(VenueConfig(name="BINANCE", currency="USDT"))
+    >>> engine.add_instrument(btcusdt)                     # doctest: +SKIP
+    >>> engine.add_data(quotes_table, "quotes")            # doctest: +SKIP
+    >>> engine.add_strategy(EMACross(EMACrossConfig(...)))  # doctest: +SKIP
+    >>> result = engine.run()                              # doctest: +SKIP
+    """
+
+    def __init__(self, config: BacktestConfig | None = None, *,
+                 risk: PreTradeRisk | None = None) -> None:
+        self.config = config or BacktestConfig()
+        self._risk = risk
+        self._venues: dict[str, VenueConfig] = {}
+        self._instruments: dict[InstrumentId, Instrument] = {}
+        self._streams: list[Stream] = []
+        self._strategies: list[Strategy] = []
+        self.kernel: Kernel | None = None
+        self._ran = False
+
+    # -- set-up -----------------------------------------------------------------------------
+
+    def add_venue(self, config: VenueConfig) -> None:
+        if config.name in self._venues:
+            raise ConfigError(f"venue {config.name} is already added")
+        self._venues[config.name] = config
+
+    def add_instrument(self, instrument: Instrument) -> None:
+        if instrument.id.venue not in self._venues:
+            raise ConfigError(f"add venue {instrument.id.venue} before instrument {instrument.id}")
+        self._instruments[instrument.id] = instrument
+
+    def add_data(self, table: pa.Table, data_type: DataType | str,
+                 series: InstrumentId | BarType | str | None = None) -> None:
+        """Add quotes, trades or bars in the catalog's schema (ticks and lots).
+
+        ``series`` is the instrument id (quotes, trades) or bar type (bars); if omitted it
+        is read from the table's ``series`` metadata as written by the catalog.
+        """
+        data_type = DataType(data_type)
+        if data_type not in _KINDS:
+            raise ConfigError(f"backtests replay quotes, trades or bars, not {data_type}")
+        key = self._series(table, data_type, series)
+        kind = _KINDS[data_type]
+        instrument = self._instrument(key.instrument_id if isinstance(key, BarType) else key)
+        scale = 1
+        if isinstance(key, BarType):
+            scale = 2 if key.spec.price_type.value == "mid" else 1
+        name = f"{data_type.value} {key}"
+        self._streams.append(Stream.from_table(kind, key, instrument, table, name=name,
+                                               price_scale=scale))
+
+    def add_catalog_data(self, catalog: Any, data_type: DataType | str, series: str,
+                         start: object = None, end: object = None) -> None:
+        """Add data read from a :class:`~sapphire.data.catalog.Catalog`."""
+        table = catalog.query(DataType(data_type), series, start=start, end=end)
+        self.add_data(table, data_type, series)
+
+    def add_strategy(self, strategy: Strategy) -> None:
+        self._strategies.append(strategy)
+
+    def _instrument(self, instrument_id: InstrumentId) -> Instrument:
+        try:
+            return self._instruments[instrument_id]
+        except KeyError:
+            raise UnknownInstrumentError(
+                f"unknown instrument {instrument_id}: add it with add_instrument first") from None
+
+    @staticmethod
+    def _series(table: pa.Table, data_type: DataType,
+                series: InstrumentId | BarType | str | None) -> InstrumentId | BarType:
+        if series is None:
+            metadata = table.schema.metadata or {}
+            raw = metadata.get(b"series") or metadata.get(b"instrument_id")
+            if raw is None:
+                raise ConfigError(f"say which series these {data_type.value} are (series=...)")
+            series = raw.decode()
+        if isinstance(series, InstrumentId | BarType):
+            return series
+        return BarType.parse(series) if data_type == DataType.BARS else InstrumentId.parse(series)
+
+    # -- running ----------------------------------------------------------------------------
+
+    def run(self, *, strategy_name: str | None = None,
+            run_config: dict[str, Any] | None = None) -> BacktestResult:
+        """Replay everything and return the results (kept up to a strategy's error)."""
+        if self._ran:
+            raise ConfigError("a BacktestEngine runs once; build a new one for another run")
+        self._ran = True
+        if not self._strategies:
+            raise ConfigError("add a strategy before running")
+        streams = [self._clip(stream) for stream in self._streams]
+        start = min((int(s.ts[0]) for s in streams if len(s)), default=0)
+        clock = SimulatedClock(start)
+        market = MarketState(len(self._instruments))
+        kernel = self._build_kernel(clock, market)
+        errors: list[str] = []
+        try:
+            for strategy in self._strategies:
+                kernel.call(strategy, "on_start")
+            kernel.data.frozen = True
+            streams += self._internal_bars(kernel, streams)
+            self._route(kernel, streams)
+            timeline = merge(streams)
+            end = int(timeline.ts[-1]) if len(timeline) else start
+            kernel.portfolio.sample(start)
+            _Replay(kernel, clock, market, streams, timeline, self._venue_of).run()
+        except StrategyError as exc:
+            log.error("run stopped: %s", exc)
+            errors.append(str(exc))
+            end = clock.now()
+        for strategy in self._strategies:
+            try:
+                kernel.call(strategy, "on_stop")
+            except StrategyError as exc:
+                errors.append(str(exc))
+        kernel.portfolio.sample(max(end, clock.now()))
+        return self._result(kernel, streams, start, max(end, clock.now()), errors,
+                            strategy_name, run_config)
+
+    def _clip(self, stream: Stream) -> Stream:
+        lo, hi = self.config.start_ns, self.config.end_ns
+        if lo is None and hi is None:
+            return stream
+        first = 0 if lo is None else int(np.searchsorted(stream.ts, lo, side="left"))
+        last = len(stream) if hi is None else int(np.searchsorted(stream.ts, hi, side="left"))
+        return Stream(stream.kind, stream.key, stream.instrument, stream.ts[first:last],
+                      [c[first:last] for c in stream.columns], stream.price_scale,
+                      stream.internal)
+
+    def _build_kernel(self, clock: SimulatedClock, market: MarketState) -> Kernel:
+        index = {instrument_id: i for i, instrument_id in enumerate(self._instruments)}
+        self._index = index
+
+        def marks(instrument_id: object) -> float | None:
+            k = index[instrument_id]  # type: ignore[index]
+            if not market.has_market[k]:
+                return None
+            return (int(market.bid[k]) + int(market.ask[k])) / 2.0
+
+        kernel = Kernel(clock, marks, self._risk)
+        self.kernel = kernel
+        self._venue_objects: dict[str, SimulatedVenue] = {}
+        for name, cfg in self._venues.items():
+            venue_account = _account(cfg)
+            venue = SimulatedVenue(name, venue_account, market, emit=kernel.execution.on_event,
+                                   clock=clock.now, schedule=clock.schedule,
+                                   fill_model=cfg.fill_model, latency=cfg.latency)
+            kernel.portfolio.add_account(name, _account(cfg))
+            kernel.execution.add_venue(name, venue)
+            self._venue_objects[name] = venue
+        for instrument_id, instrument in self._instruments.items():
+            kernel.cache.add_instrument(instrument)
+            venue = self._venue_objects[instrument_id.venue]
+            venue.add_instrument(instrument, index[instrument_id])
+            kernel.portfolio.account(instrument_id.venue).add_instrument(instrument)
+        for strategy in self._strategies:
+            kernel.add_strategy(strategy)
+        return kernel
+
+    def _venue_of(self, stream: Stream) -> SimulatedVenue:
+        return self._venue_objects[stream.instrument.id.venue]
+
+    def _internal_bars(self, kernel: Kernel, streams: list[Stream]) -> list[Stream]:
+        """Aggregate the subscribed ``-internal`` bar types from their instruments' ticks."""
+        from sapphire.data.aggregation import INPUT_COLUMNS, aggregate_arrays, bar_price_scale
+
+        built = []
+        for key in kernel.data.keys("bars"):
+            assert isinstance(key, BarType)
+            if key.source != BarSource.INTERNAL:
+                continue
+            names, size_names = INPUT_COLUMNS[key.spec.price_type]
+            kind = TRADE if key.spec.price_type.value == "last" else QUOTE
+            source = next((s for s in streams if s.kind == kind
+                           and s.key == key.instrument_id), None)
+            if source is None:
+                wanted = "trades" if kind == TRADE else "quotes"
+                raise ConfigError(f"bars {key} are built from {wanted} of {key.instrument_id}, "
+                                  f"but none were added")
+            from sapphire.backtest.streams import COLUMNS
+            position = {name: i for i, name in enumerate(c for c in COLUMNS[kind] if c)}
+            bars = aggregate_arrays(source.ts, [source.columns[position[n]] for n in names],
+                                    [source.columns[position[n]] for n in size_names],
+                                    key.spec, source.instrument)
+            built.append(Stream(BAR, key, source.instrument, bars.ts_event,
+                                [bars.open, bars.high, bars.low, bars.close, bars.volume],
+                                price_scale=bar_price_scale(key.spec.price_type), internal=True))
+        return built
+
+    def _route(self, kernel: Kernel, streams: list[Stream]) -> None:
+        """Pick each instrument's matching stream and attach subscribers to streams."""
+        index = self._index
+        for instrument_id in self._instruments:
+            candidates = [s for s in streams if s.instrument.id == instrument_id
+                          and not s.internal]
+            best = min(candidates, key=lambda s: (s.kind != QUOTE, s.kind != TRADE), default=None)
+            if best is not None:
+                if best.kind == BAR and best.price_scale != 1:
+                    raise ConfigError(f"{best.key}: mid-price bars cannot be matched against "
+                                      "(half ticks); add quotes, trades or last/bid/ask bars")
+                best.matching = True
+        kinds = {QUOTE: "quotes", TRADE: "trades", BAR: "bars"}
+        for stream in streams:
+            stream.instrument_index = index[stream.instrument.id]
+            stream.subscribers = list(kernel.data.subscribers(kinds[stream.kind], stream.key))
+        wanted = {(kind, key) for kind in kinds.values() for key in kernel.data.keys(kind)}
+        present = {(kinds[s.kind], s.key) for s in streams}
+        missing = sorted(str(key) for kind, key in wanted - present)
+        if missing:
+            raise ConfigError(f"subscribed to data that was not added: {', '.join(missing)}")
+
+    def _result(self, kernel: Kernel, streams: list[Stream], start: int, end: int,
+                errors: list[str], strategy_name: str | None,
+                run_config: dict[str, Any] | None) -> BacktestResult:
+        from sapphire.backtest.results import BacktestResult, new_run_id
+        from sapphire.backtest.statistics import compute_statistics
+
+        accounts = list(kernel.portfolio.accounts.values())
+        currencies = sorted({a.currency for a in accounts})
+        equity = self._equity(kernel, streams, start, end)
+        fills = collect.fills_table(kernel)
+        first = self._strategies[0]
+        name = strategy_name or f"{type(first).__module__}:{type(first).__qualname__}"
+        return BacktestResult(
+            run_id=new_run_id(start), strategy=name,
+            config=run_config or _default_config(self),
+            base_currency=currencies[0] if len(currencies) == 1 else "MIXED",
+            starting_equity=sum(a.starting_balance for a in accounts),
+            start_ns=start, end_ns=end, fills=fills, orders=collect.orders_table(kernel),
+            positions=collect.positions_table(accounts), equity=equity,
+            prices=collect.price_paths(streams, self.config.price_points),
+            statistics=compute_statistics(equity, fills, start_ns=start, end_ns=end),
+            errors=errors)
+
+
+    def _equity(self, kernel: Kernel, streams: list[Stream], start: int, end: int) -> pa.Table:
+        portfolio = kernel.portfolio
+        starting = sum(a.starting_balance for a in portfolio.accounts.values())
+        grid_ts, grid_values = grid_equity(start, end, self.config.equity_interval_ns,
+                                           starting, portfolio.fills, streams)
+        ts, values = merge_samples(grid_ts, grid_values, portfolio.equity_ts,
+                                   portfolio.equity_values)
+        return pa.table({"ts": pa.array(ts, pa.int64()), "equity": pa.array(values, pa.float64())})
+
+
+def _account(cfg: VenueConfig) -> Account:
+    return Account(cfg.account_type, cfg.currency, cfg.starting_balance,
+                   leverage=cfg.leverage, position_mode=cfg.position_mode)
+
+
+def _default_config(engine: BacktestEngine) -> dict[str, Any]:
+    import msgspec
+
+    return {
+        "venues": [msgspec.to_builtins(v) for v in engine._venues.values()],
+        "strategies": [{"class": f"{type(s).__module__}:{type(s).__qualname__}",
+                        "params": msgspec.to_builtins(s.config)} for s in engine._strategies],
+        "backtest": msgspec.to_builtins(engine.config),
+    }
+
+
+class _Replay:
+    """The replay loop: compiled scanning between the events Python must handle."""
+
+    def __init__(self, kernel: Kernel, clock: SimulatedClock, market: MarketState,
+                 streams: list[Stream], timeline: Timeline, venue_of: Any) -> None:
+        self.kernel = kernel
+        self.clock = clock
+        self.market = market
+        self.streams = streams
+        self.timeline = timeline
+        self.venues = [venue_of(stream) for stream in streams]
+        cols = timeline.columns
+        self.scan_args = (
+            timeline.ts, timeline.stream, timeline.row,
+            np.array([s.kind for s in streams], dtype=np.int8),
+            np.array([s.instrument_index for s in streams], dtype=np.int32),
+            np.array([s.matching for s in streams], dtype=np.int8),
+            np.array([bool(s.subscribers) for s in streams], dtype=np.int8),
+            cols[0], cols[1], cols[2], cols[3],
+            market.bid, market.ask, market.bid_lots, market.ask_lots, market.last, market.ts,
+            market.has_market, market.down_buy, market.down_sell, market.up_buy,
+            market.up_sell, market.watch,
+        )
+        self.python = [bool(s.subscribers) for s in streams]
+        self.base = timeline.base.tolist()
+
+    def run(self) -> None:
+        from sapphire.backtest.replay_nb import scan_nb
+
+        timeline, clock, python = self.timeline, self.clock, self.python
+        n = len(timeline)
+        args = self.scan_args
+        window = 1 << 16
+        w_lo = w_hi = 0
+        ts_l: list[int] = []
+        stream_l: list[int] = []
+        row_l: list[int] = []
+        i = 0
+        while i < n:
+            if not w_lo <= i < w_hi:
+                w_lo, w_hi = i, min(i + window, n)
+                ts_l = timeline.ts[w_lo:w_hi].tolist()
+                stream_l = timeline.stream[w_lo:w_hi].tolist()
+                row_l = timeline.row[w_lo:w_hi].tolist()
+            j = i - w_lo
+            due = clock.next_due
+            if not (python[stream_l[j]] and ts_l[j] < due):
+                i = scan_nb(i, due, *args)
+                if i >= n:
+                    break
+                if not w_lo <= i < w_hi:
+                    continue  # reload the window, then handle event i
+                j = i - w_lo
+            ts = ts_l[j]
+            if ts >= due:
+                clock.run_due(ts)
+            clock.set_time(ts)
+            self.handle(stream_l[j], row_l[j], ts)
+            i += 1
+
+    def handle(self, stream_index: int, flat_row: int, ts: int) -> None:
+        """Match the venue against one event, then deliver it to its subscribers."""
+        stream = self.streams[stream_index]
+        row = flat_row - self.base[stream_index]
+        if stream.matching:
+            self._match(stream, stream_index, row, ts)
+        subscribers = stream.subscribers
+        if not subscribers:
+            return
+        kind = stream.kind
+        cache = self.kernel.cache
+        data: Bar | Quote | Trade
+        if kind == BAR:
+            data = cache.bars[stream.key] = stream.bar(row)
+        elif kind == QUOTE:
+            data = cache.quotes[stream.key] = stream.quote(row)  # type: ignore[index]
+        else:
+            data = cache.trades[stream.key] = stream.trade(row)  # type: ignore[index]
+        handler = _HANDLERS[kind]
+        call = self.kernel.call
+        for strategy in subscribers:
+            call(strategy, handler, data)
+
+    def _match(self, stream: Stream, stream_index: int, row: int, ts: int) -> None:
+        k = stream.instrument_index
+        a, b, c, d = stream.touch(row)
+        venue = self.venues[stream_index]
+        market = self.market
+        if stream.kind == QUOTE:
+            market.set_touch(k, ts, a, b, c, d, int(market.last[k]))
+            venue.on_point(k)
+        elif stream.kind == TRADE:
+            market.set_touch(k, ts, a, a, b, b, a)
+            venue.on_point(k)
+        else:
+            if venue.has_working(k):
+                venue.on_bar(k, a, b, c, d, ts)
+            market.set_touch(k, ts, d, d, UNLIMITED, UNLIMITED, d)

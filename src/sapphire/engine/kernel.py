@@ -1,0 +1,85 @@
+"""The kernel: one place that holds the clock, bus, cache, portfolio, engines and strategies.
+
+The backtest engine and (later) the live node build a kernel and feed it; strategies only
+ever see the kernel, which is why they cannot tell the two apart.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from sapphire.core.errors import ConfigError, SapphireError
+from sapphire.engine.cache import Cache
+from sapphire.engine.data import DataEngine
+from sapphire.engine.execution import ExecutionEngine
+from sapphire.engine.msgbus import MessageBus
+from sapphire.engine.portfolio import Marks, Portfolio
+from sapphire.engine.risk import NoRisk, PreTradeRisk
+from sapphire.model.order_events import OrderEvent, OrderFilled
+from sapphire.model.order_factory import OrderFactory
+
+if TYPE_CHECKING:
+    from sapphire.engine.clock import SimulatedClock
+    from sapphire.model.orders import Order
+    from sapphire.strategy.strategy import Strategy
+
+log = logging.getLogger(__name__)
+
+
+class StrategyError(SapphireError):
+    """A strategy raised inside one of its handlers; the run stops there."""
+
+
+class Kernel:
+    """Everything a strategy can reach, wired together."""
+
+    def __init__(self, clock: SimulatedClock, marks: Marks,
+                 risk: PreTradeRisk | None = None) -> None:
+        self.clock = clock
+        self.bus = MessageBus()
+        self.cache = Cache()
+        self.data = DataEngine()
+        self.portfolio = Portfolio(marks)
+        self.execution = ExecutionEngine(self.cache, self.portfolio, risk or NoRisk(),
+                                         clock.now, self._deliver)
+        self.strategies: dict[str, Strategy] = {}
+        self._factories: dict[str, OrderFactory] = {}
+
+    def add_strategy(self, strategy: Strategy) -> None:
+        if strategy.strategy_id in self.strategies:
+            raise ConfigError(f"a strategy with id {strategy.strategy_id!r} is already added")
+        self.strategies[strategy.strategy_id] = strategy
+        strategy.register(self)
+
+    def order_factory(self, strategy_id: str) -> OrderFactory:
+        factory = self._factories.get(strategy_id)
+        if factory is None:
+            factory = OrderFactory(strategy_id, self.cache.instrument, self.clock.now)
+            self._factories[strategy_id] = factory
+        return factory
+
+    def call(self, strategy: Strategy, handler: str, *args: Any) -> None:
+        """Call ``strategy.<handler>(*args)``; an exception stops the run with a
+        :class:`StrategyError` that names the strategy, the handler and the time."""
+        try:
+            getattr(strategy, handler)(*args)
+        except StrategyError:
+            raise
+        except Exception as exc:
+            raise self.strategy_error(strategy, handler, exc) from exc
+
+    def strategy_error(self, strategy: object, handler: str, exc: Exception) -> StrategyError:
+        """The error that stops a run when ``strategy`` raised ``exc`` in ``handler``."""
+        who = getattr(strategy, "strategy_id", "strategy")
+        return StrategyError(f"{who} raised in {handler} at ts={self.clock.now()}: "
+                             f"{type(exc).__name__}: {exc}")
+
+    def _deliver(self, order: Order, event: OrderEvent) -> None:
+        self.bus.publish(f"orders.{order.strategy_id}", event)
+        strategy = self.strategies.get(order.strategy_id)
+        if strategy is None:
+            return
+        self.call(strategy, "on_order_event", event)
+        if isinstance(event, OrderFilled):
+            self.call(strategy, "on_fill", event)

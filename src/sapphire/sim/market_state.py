@@ -1,0 +1,56 @@
+"""The simulated venue's view of the market, as arrays shared with the replay kernel.
+
+The kernel writes the touch of each instrument while it skips through events nobody in
+Python needs; the venue reads it when an order arrives or a threshold is crossed. The
+thresholds are the venue's resting orders folded into four prices per instrument, so the
+kernel can tell in a few comparisons whether an event could trigger or fill anything:
+
+* ``down_buy``: highest buy-limit price or buy if-touched trigger (ask falls to it);
+* ``down_sell``: highest sell stop trigger (bid falls to it);
+* ``up_buy``: lowest buy stop trigger (ask rises to it);
+* ``up_sell``: lowest sell-limit price or sell if-touched trigger (bid rises to it);
+* ``watch``: 1 when every event matters (working market orders, trailing stops).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+NONE_LOW = np.iinfo(np.int64).min  # a "down" threshold no price can reach
+NONE_HIGH = np.iinfo(np.int64).max  # an "up" threshold no price can reach
+UNLIMITED = np.iinfo(np.int64).max // 4  # displayed size of a bar or a trade-less point
+
+
+class MarketState:
+    """Touch and thresholds for ``count`` instruments (index = the engine's instrument index)."""
+
+    def __init__(self, count: int) -> None:
+        self.bid = np.zeros(count, dtype=np.int64)
+        self.ask = np.zeros(count, dtype=np.int64)
+        self.bid_lots = np.zeros(count, dtype=np.int64)
+        self.ask_lots = np.zeros(count, dtype=np.int64)
+        self.last = np.zeros(count, dtype=np.int64)
+        self.ts = np.zeros(count, dtype=np.int64)
+        self.has_market = np.zeros(count, dtype=np.int8)
+        self.down_buy = np.full(count, NONE_LOW, dtype=np.int64)
+        self.down_sell = np.full(count, NONE_LOW, dtype=np.int64)
+        self.up_buy = np.full(count, NONE_HIGH, dtype=np.int64)
+        self.up_sell = np.full(count, NONE_HIGH, dtype=np.int64)
+        self.watch = np.zeros(count, dtype=np.int8)
+
+    def set_touch(self, index: int, ts: int, bid: int, ask: int, bid_lots: int, ask_lots: int,
+                  last: int) -> None:
+        self.bid[index] = bid
+        self.ask[index] = ask
+        self.bid_lots[index] = bid_lots
+        self.ask_lots[index] = ask_lots
+        self.last[index] = last
+        self.ts[index] = ts
+        self.has_market[index] = 1
+
+    def clear_thresholds(self, index: int) -> None:
+        self.down_buy[index] = NONE_LOW
+        self.down_sell[index] = NONE_LOW
+        self.up_buy[index] = NONE_HIGH
+        self.up_sell[index] = NONE_HIGH
+        self.watch[index] = 0

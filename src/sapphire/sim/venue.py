@@ -1,0 +1,436 @@
+"""The simulated venue: accepts, rejects, triggers, fills, expires and cancels orders.
+
+The venue sees the market through :class:`~sapphire.sim.market_state.MarketState` and is
+told by the engine about every event of an instrument's *matching source* that could
+touch its orders (quotes if the instrument has quotes, else trades, else bars). It keeps
+its own account (the venue's truth) and reports everything as order events through
+``emit``. Commands arrive after the :class:`~sapphire.sim.models.LatencyModel`'s delays.
+
+Fill rules (deterministic by default, see :class:`~sapphire.sim.models.FillModel`):
+
+* a market order (or a triggered stop) takes the touch as a taker, up to the displayed
+  size; what is left keeps working against the next events (IOC cancels it instead);
+* a limit order that is marketable on arrival takes the touch as a taker (price
+  improvement included); otherwise it rests and fills at its own price as a maker when
+  the market trades through it (and on a touch, with ``prob_fill_on_limit``);
+* FOK fills completely at once or is canceled; IOC cancels whatever did not fill at once;
+* post-only orders that would take liquidity are rejected; reduce-only orders that would
+  grow the position are rejected (and their rest canceled once the position is flat);
+* GTD orders expire at ``expire_ns``, DAY orders at the end of their UTC day.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from sapphire.core.enums import Side
+from sapphire.core.time import NS_PER_DAY
+from sapphire.model.account import Account, AccountType
+from sapphire.model.order_events import (
+    OrderAccepted,
+    OrderCanceled,
+    OrderCancelRejected,
+    OrderEvent,
+    OrderExpired,
+    OrderFilled,
+    OrderModifyRejected,
+    OrderRejected,
+    OrderTriggered,
+    OrderUpdated,
+)
+from sapphire.model.orders import Order, OrderType, TimeInForce
+from sapphire.sim import matching
+from sapphire.sim.market_state import NONE_HIGH, NONE_LOW, UNLIMITED, MarketState
+from sapphire.sim.models import FillDice, FillModel, LatencyModel
+
+if TYPE_CHECKING:
+    from sapphire.model.instruments import Instrument
+
+log = logging.getLogger(__name__)
+
+Schedule = Callable[[int, Callable[[], None]], None]
+
+
+class SimulatedVenue:
+    """One venue of a backtest.
+
+    Parameters
+    ----------
+    name
+        Venue name, as in the instrument ids (``BINANCE``).
+    account
+        The account orders are checked against and fills are booked to.
+    market
+        Shared market state; the engine gives each instrument its index.
+    emit
+        Receives every order event the venue produces.
+    clock
+        Returns the current time in ns.
+    schedule
+        ``schedule(ts, callback)`` runs ``callback`` when the clock reaches ``ts``.
+    """
+
+    def __init__(self, name: str, account: Account, market: MarketState, *,
+                 emit: Callable[[OrderEvent], None], clock: Callable[[], int],
+                 schedule: Schedule, fill_model: FillModel | None = None,
+                 latency: LatencyModel | None = None) -> None:
+        self.name = name
+        self.account = account
+        self.market = market
+        self.fill_model = fill_model or FillModel()
+        self.latency = latency or LatencyModel()
+        self._emit = emit
+        self._now = clock
+        self._schedule = schedule
+        self._dice = FillDice(self.fill_model)
+        self._index: dict[object, int] = {}
+        self._instruments: dict[object, Instrument] = {}
+        self._working: dict[int, list[Order]] = {}
+        self._trade_count = 0
+
+    # -- set-up -----------------------------------------------------------------------------
+
+    def add_instrument(self, instrument: Instrument, index: int) -> None:
+        """Trade ``instrument`` here; ``index`` is its slot in the market state."""
+        self.account.add_instrument(instrument)
+        self._index[instrument.id] = index
+        self._instruments[instrument.id] = instrument
+        self._working[index] = []
+
+    def has_working(self, index: int) -> bool:
+        """Whether any order of instrument ``index`` is working here."""
+        return bool(self._working[index])
+
+    def working_orders(self, instrument_id: object | None = None) -> list[Order]:
+        """Orders the venue holds, oldest first."""
+        if instrument_id is not None:
+            return list(self._working.get(self._index[instrument_id], ()))
+        return [order for orders in self._working.values() for order in orders]
+
+    # -- commands (they arrive after the latency) ---------------------------------------------
+
+    def submit(self, order: Order) -> None:
+        self._after(self.latency.submit_ns, lambda: self._arrive(order))
+
+    def modify(self, order: Order, quantity: int, price: int | None,
+               trigger_price: int | None) -> None:
+        self._after(self.latency.modify_ns,
+                    lambda: self._apply_modify(order, quantity, price, trigger_price))
+
+    def cancel(self, order: Order, reason: str = "canceled by strategy") -> None:
+        self._after(self.latency.cancel_ns, lambda: self._apply_cancel(order, reason))
+
+    def _after(self, delay: int, action: Callable[[], None]) -> None:
+        if delay:
+            self._schedule(self._now() + delay, action)
+        else:
+            action()
+
+    def _arrive(self, order: Order) -> None:
+        if order.is_closed:  # canceled while in flight
+            return
+        reason = self._rejection(order)
+        if reason:
+            self._emit(OrderRejected(order_id=order.order_id, ts_event=self._now(),
+                                     reason=reason))
+            return
+        self._emit(OrderAccepted(order_id=order.order_id, ts_event=self._now()))
+        index = self._index[order.instrument_id]
+        self._schedule_expiry(order)
+        self._working[index].append(order)
+        self._activate(order, index, arriving=True)
+        self._refresh(index)
+
+    def _apply_modify(self, order: Order, quantity: int, price: int | None,
+                      trigger_price: int | None) -> None:
+        now = self._now()
+        if order.is_closed or order not in self._working[self._index[order.instrument_id]]:
+            self._emit(OrderModifyRejected(order_id=order.order_id, ts_event=now,
+                                           reason=f"order is {order.status.value}"))
+            return
+        if quantity <= order.filled:
+            self._emit(OrderModifyRejected(
+                order_id=order.order_id, ts_event=now,
+                reason=f"new quantity {quantity} lots is not above the filled {order.filled}"))
+            return
+        self._emit(OrderUpdated(order_id=order.order_id, ts_event=now, quantity=quantity,
+                                price=price, trigger_price=trigger_price))
+        index = self._index[order.instrument_id]
+        self._activate(order, index, arriving=True)
+        self._refresh(index)
+
+    def _apply_cancel(self, order: Order, reason: str) -> None:
+        index = self._index[order.instrument_id]
+        if order.is_closed or order not in self._working[index]:
+            self._emit(OrderCancelRejected(order_id=order.order_id, ts_event=self._now(),
+                                           reason=f"order is {order.status.value}"))
+            return
+        self._close(order, index, OrderCanceled(order_id=order.order_id, ts_event=self._now(),
+                                                reason=reason))
+
+    # -- checks on arrival -------------------------------------------------------------------
+
+    def _rejection(self, order: Order) -> str:
+        instrument = self._instruments.get(order.instrument_id)
+        if instrument is None:
+            return f"instrument {order.instrument_id} is not traded on {self.name}"
+        now = self._now()
+        if order.time_in_force == TimeInForce.GTD and order.expire_ns is not None \
+                and order.expire_ns <= now:
+            return f"GTD expire time {order.expire_ns} is not after now ({now})"
+        index = self._index[order.instrument_id]
+        if not self.market.has_market[index]:
+            return f"no market for {order.instrument_id} yet"
+        position = self.account.net_quantity(order.instrument_id)
+        if order.reduce_only and not _reduces(position, order.sign, order.quantity):
+            return (f"reduce-only order for {order.quantity} lots would not reduce the "
+                    f"position of {position} lots")
+        if order.post_only and self._marketable(order, index):
+            return "post-only order would take liquidity"
+        return self._funding_problem(order, index, position)
+
+    def _funding_problem(self, order: Order, index: int, position: int) -> str:
+        math = self.account.math(order.instrument_id)
+        price = order.price or order.trigger_price or self._touch(order, index)
+        added = _exposure_added(position, self._pending_lots(order.instrument_id),
+                                order.sign * order.quantity)
+        if added <= 0:
+            return ""
+        if self.account.type == AccountType.CASH:
+            if order.side == Side.SELL:
+                return (f"a cash account cannot sell short: holds {position} lots, selling "
+                        f"{order.quantity}")
+            needed = math.notional(added, price)
+            free = self.account.balance - self.account.position_margin() \
+                - self._open_order_funds(AccountType.CASH)
+            what = "cash"
+        else:
+            needed = math.notional(added, price) * math.margin_fraction
+            free = self.account.equity - self.account.position_margin() \
+                - self._open_order_funds(AccountType.MARGIN)
+            what = "free margin"
+        if needed > free + 1e-9:
+            return (f"insufficient {what}: order needs {needed:.2f} {self.account.currency}, "
+                    f"{free:.2f} available")
+        return ""
+
+    def _pending_lots(self, instrument_id: object) -> int:
+        orders = self._working.get(self._index[instrument_id], ())
+        return sum(order.sign * order.leaves for order in orders)
+
+    def _open_order_funds(self, kind: AccountType) -> float:
+        total = 0.0
+        for index, orders in self._working.items():
+            for order in orders:
+                if kind == AccountType.CASH and order.side == Side.SELL:
+                    continue
+                math = self.account.math(order.instrument_id)
+                price = order.price or order.trigger_price or self._touch(order, index)
+                value = math.notional(order.leaves, price)
+                total += value if kind == AccountType.CASH else value * math.margin_fraction
+        return total
+
+    # -- the market moves --------------------------------------------------------------------
+
+    def on_point(self, index: int) -> None:
+        """The touch of instrument ``index`` changed (a quote, a trade): match its orders."""
+        if self._working[index]:
+            for order in list(self._working[index]):
+                if not order.is_closed:
+                    self._activate(order, index, arriving=False)
+            self._refresh(index)
+
+    def on_bar(self, index: int, open_: int, high: int, low: int, close: int,
+               ts: int) -> None:
+        """Walk a bar's assumed path and match the instrument's orders along it."""
+        state = self.market
+        points = matching.bar_path(open_, high, low, close)
+        self._set_point(index, points[0], ts)
+        self.on_point(index)
+        for start, end in itertools.pairwise(points):
+            for price in matching.segment_points(start, end, self._working[index]):
+                self._set_point(index, price, ts)
+                self.on_point(index)
+        state.last[index] = close
+
+    def _set_point(self, index: int, price: int, ts: int) -> None:
+        self.market.set_touch(index, ts, price, price, UNLIMITED, UNLIMITED, price)
+
+    def _activate(self, order: Order, index: int, *, arriving: bool) -> None:
+        bid = int(self.market.bid[index])
+        ask = int(self.market.ask[index])
+        if order.type.is_trailing and not order.triggered:
+            self._trail(order, bid, ask)
+        if order.type.has_trigger and not order.triggered:
+            if not matching.is_triggered(order, bid, ask):
+                return
+            self._emit(OrderTriggered(order_id=order.order_id, ts_event=self._now(),
+                                      price=matching.limit_after_trigger(order)))
+            arriving = True  # a triggered order acts like one that just arrived
+        if matching.works_as_market(order) or (arriving and self._marketable(order, index)):
+            self._take(order, index)
+        else:
+            self._rest(order, index, bid, ask)
+        if arriving and order.time_in_force in (TimeInForce.IOC, TimeInForce.FOK) \
+                and not order.is_closed:
+            self._close(order, index, OrderCanceled(
+                order_id=order.order_id, ts_event=self._now(),
+                reason=f"{order.time_in_force.value.upper()} remainder not filled at once"))
+
+    def _trail(self, order: Order, bid: int, ask: int) -> None:
+        trigger = matching.trailed_trigger(order, bid, ask)
+        if trigger is not None:
+            self._emit(OrderUpdated(order_id=order.order_id, ts_event=self._now(),
+                                    quantity=order.quantity, price=order.price,
+                                    trigger_price=trigger))
+
+    def _marketable(self, order: Order, index: int) -> bool:
+        if order.type == OrderType.MARKET:
+            return True
+        price = order.price if not order.type.has_trigger else matching.limit_after_trigger(order)
+        if price is None:
+            return order.triggered
+        if order.side == Side.BUY:
+            return bool(self.market.ask[index] <= price)
+        return bool(self.market.bid[index] >= price)
+
+    def _take(self, order: Order, index: int) -> None:
+        """Fill against the touch as a taker."""
+        buy = order.side == Side.BUY
+        available = int(self.market.ask_lots[index] if buy else self.market.bid_lots[index])
+        price = int(self.market.ask[index] if buy else self.market.bid[index])
+        if order.time_in_force == TimeInForce.FOK and available < order.leaves:
+            self._close(order, index, OrderCanceled(
+                order_id=order.order_id, ts_event=self._now(),
+                reason=f"FOK needs {order.leaves} lots, {available} available"))
+            return
+        lots = min(order.leaves, available)
+        if lots <= 0:
+            return
+        if self._dice.slips():
+            price += 1 if buy else -1
+        if buy:
+            self.market.ask_lots[index] -= lots
+        else:
+            self.market.bid_lots[index] -= lots
+        self._fill(order, index, lots, price, "taker")
+
+    def _rest(self, order: Order, index: int, bid: int, ask: int) -> None:
+        """A resting limit: fill at its own price as a maker if the market crossed it."""
+        cross = matching.crossing(order, bid, ask)
+        if cross == 0 or (cross == 1 and not self._dice.fills_on_touch()):
+            return
+        buy = order.side == Side.BUY
+        available = int(self.market.ask_lots[index] if buy else self.market.bid_lots[index])
+        lots = min(order.leaves, available)
+        if lots <= 0 or order.price is None:
+            return
+        if buy:
+            self.market.ask_lots[index] -= lots
+        else:
+            self.market.bid_lots[index] -= lots
+        self._fill(order, index, lots, order.price, "maker")
+
+    def _fill(self, order: Order, index: int, lots: int, price: int, liquidity: str) -> None:
+        position = self.account.net_quantity(order.instrument_id)
+        if order.reduce_only:
+            lots = min(lots, abs(position)) if _reduces(position, order.sign, lots) else 0
+            if lots == 0:
+                self._close(order, index, OrderCanceled(
+                    order_id=order.order_id, ts_event=self._now(),
+                    reason="reduce-only order canceled: the position is already closed"))
+                return
+        instrument = self._instruments[order.instrument_id]
+        math = self.account.math(order.instrument_id)
+        rate = instrument.maker_fee if liquidity == "maker" else instrument.taker_fee
+        fee = math.notional(lots, price) * float(rate)
+        now = self._now()
+        self.account.apply_fill(order.instrument_id, order.sign, lots, price, fee, now,
+                                order.position_id)
+        self._trade_count += 1
+        event = OrderFilled(order_id=order.order_id, ts_event=now,
+                            instrument_id=str(order.instrument_id), side=order.sign,
+                            quantity=lots, price=price, fee=fee, liquidity=liquidity,
+                            trade_id=f"{self.name}-{self._trade_count}",
+                            position_id=order.position_id or "")
+        self._emit(event)
+        if order.leaves == 0:
+            self._working[index].remove(order)
+
+    def _close(self, order: Order, index: int, event: OrderEvent) -> None:
+        if order in self._working[index]:
+            self._working[index].remove(order)
+        self._emit(event)
+        self._refresh(index)
+
+    def _touch(self, order: Order, index: int) -> int:
+        return int(self.market.ask[index] if order.side == Side.BUY else self.market.bid[index])
+
+    # -- time --------------------------------------------------------------------------------
+
+    def _schedule_expiry(self, order: Order) -> None:
+        if order.time_in_force == TimeInForce.GTD and order.expire_ns is not None:
+            expiry = order.expire_ns
+        elif order.time_in_force == TimeInForce.DAY:
+            expiry = (self._now() // NS_PER_DAY + 1) * NS_PER_DAY
+        else:
+            return
+        self._schedule(expiry, lambda: self._expire(order))
+
+    def _expire(self, order: Order) -> None:
+        index = self._index[order.instrument_id]
+        if not order.is_closed and order in self._working[index]:
+            self._close(order, index, OrderExpired(order_id=order.order_id,
+                                                   ts_event=self._now()))
+
+    # -- thresholds for the kernel -----------------------------------------------------------
+
+    def _refresh(self, index: int) -> None:
+        """Fold the working orders into the kernel's four thresholds and watch flag."""
+        state = self.market
+        down_buy, down_sell, up_buy, up_sell, watch = NONE_LOW, NONE_LOW, NONE_HIGH, NONE_HIGH, 0
+        for order in self._working[index]:
+            if order.is_closed:
+                continue
+            if matching.works_as_market(order) or (order.type.is_trailing
+                                                   and not order.triggered):
+                watch = 1
+                continue
+            buy = order.side == Side.BUY
+            if order.type.has_trigger and not order.triggered:
+                trigger = order.trigger_price or 0
+                if order.type in (OrderType.MARKET_IF_TOUCHED, OrderType.LIMIT_IF_TOUCHED):
+                    if buy:
+                        down_buy = max(down_buy, trigger)
+                    else:
+                        up_sell = min(up_sell, trigger)
+                elif buy:
+                    up_buy = min(up_buy, trigger)
+                else:
+                    down_sell = max(down_sell, trigger)
+                continue
+            price = order.price if order.price is not None else 0
+            if buy:
+                down_buy = max(down_buy, price)
+            else:
+                up_sell = min(up_sell, price)
+        state.down_buy[index] = down_buy
+        state.down_sell[index] = down_sell
+        state.up_buy[index] = up_buy
+        state.up_sell[index] = up_sell
+        state.watch[index] = watch
+
+
+def _reduces(position: int, sign: int, lots: int) -> bool:
+    """Whether trading ``sign * lots`` against ``position`` only shrinks it."""
+    return position != 0 and (position > 0) != (sign > 0) and lots <= abs(position)
+
+
+def _exposure_added(position: int, pending: int, signed: int) -> int:
+    """Lots by which an order grows the absolute position, counting working orders."""
+    before = position + pending
+    after = before + signed
+    return max(0, abs(after) - abs(before))
