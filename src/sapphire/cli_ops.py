@@ -229,8 +229,10 @@ def _script_args(items: list[str]) -> dict[str, str]:
 
 
 def _report(verdicts: list[Verdict], failures: list[str]) -> None:
-    table = Table("benchmark", "figure", "value", "median", "allowed", "runs", "verdict",
-                  title="Benchmark figures vs. recent runs")
+    table = Table("benchmark", title="Benchmark figures vs. recent runs")
+    table.add_column("figure", overflow="fold")
+    for name in ("value", "median", "allowed", "runs", "verdict"):
+        table.add_column(name, justify="right" if name != "verdict" else "left", no_wrap=True)
     for v in verdicts:
         arrow = "↑" if v.higher_is_better else "↓"
         name = v.benchmark + (f" [{v.args}]" if v.args else "")
