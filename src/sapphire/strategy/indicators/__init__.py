@@ -3,19 +3,25 @@
 Incremental classes take one input per ``update()`` and expose ``value`` (NaN until
 reported), ``initialized``, ``count`` and ``reset()``:
 
-====================  ==============================  =====================================
-class                 update(...)                     reports
-====================  ==============================  =====================================
-:class:`SMA`          ``value``                       mean of the last ``period`` inputs
-:class:`EMA`          ``value``                       EMA, alpha ``2/(period+1)``, from input 1
-:class:`WMA`          ``value``                       weights ``1..period``, newest heaviest
-:class:`RSI`          ``value``                       Wilder RSI in percent
-:class:`MACD`         ``value``                       ``macd``, ``signal``, ``histogram``
-:class:`BollingerBands` ``value``                     ``upper``, ``middle``, ``lower`` (ddof 0)
-:class:`ATR`          ``high, low, close``            Wilder average true range
-:class:`VWAP`         ``price, volume[, ts_ns]``      session VWAP
-:class:`RollingZScore` ``value``                      ``(x - mean) / std`` (ddof 0)
-====================  ==============================  =====================================
+=========================  ==========================  ====================================
+class                      update(...)                 reports
+=========================  ==========================  ====================================
+:class:`SMA`               ``value``                   mean of the last ``period`` inputs
+:class:`EMA`               ``value``                   alpha ``2/(period+1)``, from input 1
+:class:`WMA`               ``value``                   weights ``1..period``, newest heaviest
+:class:`RSI`               ``value``                   Wilder RSI in percent
+:class:`MACD`              ``value``                   ``macd``, ``signal``, ``histogram``
+:class:`BollingerBands`    ``value``                   ``upper``, ``middle``, ``lower``
+:class:`ATR`               ``high, low, close``        Wilder average true range
+:class:`VWAP`              ``price, volume[, ts_ns]``  session VWAP
+:class:`RollingZScore`     ``value``                   ``(x - mean) / std``
+=========================  ==========================  ====================================
+
+Standard deviations are population ones (ddof 0); a z-score over a window with std 0
+is 0.0. Bad parameters raise :class:`~sapphire.core.errors.ConfigError` naming the
+parameter; a NaN or infinite input raises
+:class:`~sapphire.core.errors.DataValidationError` naming the indicator and leaves its
+state unchanged.
 
 The functions :func:`sma`, :func:`ema`, :func:`wma`, :func:`rsi`, :func:`macd`,
 :func:`bollinger`, :func:`atr`, :func:`vwap` and :func:`rolling_zscore` compute the same
