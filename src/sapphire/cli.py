@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from sapphire.cli_backtest import backtest_app
 from sapphire.cli_ops import register as register_ops
 from sapphire.core.errors import SapphireError
 
@@ -25,6 +26,7 @@ app = typer.Typer(help="Sapphire: self-hosted algorithmic trading.", no_args_is_
 data_app = typer.Typer(help="Market data: generate, import, list and query the catalog.",
                        no_args_is_help=True)
 app.add_typer(data_app, name="data")
+app.add_typer(backtest_app, name="backtest")
 register_ops(app)  # config, doctor, bench
 
 console = Console()
@@ -227,17 +229,21 @@ def demo(
     events: Annotated[int, typer.Option(help="Quote events per instrument.")] = 1_000_000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
 ) -> None:
-    """Generate a demo market into a local catalog and show what is stored."""
+    """Generate a demo market, run the EMA-cross example on it, and report the run."""
     try:
+        from sapphire.backtest.runner import demo_run_file
+        from sapphire.cli_backtest import run_and_report
         from sapphire.data.demo import generate_demo, reset_demo_catalog
 
         reset_demo_catalog(catalog)
         store = _open(catalog)
         generate_demo(store, events=events, seed=seed, bar_spec="1-min-mid", console=console)
         show_catalog(store)
-        console.print(f"\nTry: [bold]sapphire data query --catalog {catalog} --sql "
-                      "\"SELECT instrument_id, count(*), avg(ask_price - bid_price) AS spread "
-                      "FROM quotes GROUP BY 1\"[/]")
+        console.print("\n[bold]EMA(10)/EMA(20) cross on 1-second mid bars of BTCUSDT.BINANCE[/]")
+        report = run_and_report(catalog, demo_run_file(), None)
+        console.print(f"\nOpen the report in a browser: [bold]{report.resolve()}[/]")
+        console.print(f"Try: [bold]sapphire backtest run --config examples/ema_cross.toml "
+                      f"--catalog {catalog}[/]")
     except SapphireError as exc:
         _fail(exc)
 
