@@ -353,6 +353,8 @@ def _parse_text(key: str, text: str, source: str) -> Any:
     if text.strip().lower() in ("none", "null") and type(None) in args:
         return None
     base = typing.get_origin(tp)
+    if base is Literal and text.upper() in args:  # `SAPPHIRE_LOG_LEVEL=debug` means DEBUG
+        return text.upper()
     if _is_section(tp) or base in (dict, list):
         try:
             return json.loads(text)

@@ -196,6 +196,10 @@ def test_bad_rate_names_mode_and_value(tmp_path):
         load_settings(path, environ={})
 
 
+def test_log_level_text_is_case_insensitive():
+    assert load_settings(environ={"SAPPHIRE_LOG_LEVEL": "error"}).settings.logging.level == "ERROR"
+
+
 def test_bad_log_level_lists_the_choices():
     with pytest.raises(ConfigError, match=r"key 'logging\.level'.*'loud'.*'DEBUG', 'INFO'"):
         load_settings(environ={}, overrides={"logging.level": "loud"})
