@@ -157,6 +157,6 @@ class OrderFilled(OrderEvent, frozen=True, kw_only=True):
         status = OrderStatus.FILLED if order.leaves == 0 else OrderStatus.PARTIALLY_FILLED
         if order.status in (OrderStatus.PENDING_UPDATE, OrderStatus.PENDING_CANCEL) \
                 and status == OrderStatus.PARTIALLY_FILLED:
-            order.ts_last = self.ts_event  # the request stays pending; the fill is recorded
+            order.filled_while_pending(self.ts_event)
             return
         order.transition(status, self.ts_event)

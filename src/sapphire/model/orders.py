@@ -273,6 +273,13 @@ class Order:
             )
         self.transition(self._previous, ts)
 
+    def filled_while_pending(self, ts: int) -> None:
+        """A partial fill arrived while a modify or cancel is pending: the request stays
+        pending, and the venue's answer returns the order to partially filled (not to the
+        accepted or triggered status it left)."""
+        self._previous = S.PARTIALLY_FILLED
+        self.ts_last = ts
+
     def apply(self, event: OrderEvent) -> None:
         """Apply a venue or engine event: check the transition, then update the order."""
         event.apply_to(self)
