@@ -12,7 +12,7 @@ from sapphire.data.catalog import Catalog
 from ..unit.data.catalog_helpers import BTC, DAY, quotes, tree_digest
 
 
-class Crash(Exception):
+class CrashError(Exception):
     pass
 
 
@@ -28,10 +28,10 @@ def test_crash_before_the_manifest_changes_nothing(catalog, monkeypatch):
     before = tree_digest(catalog.root)
 
     def crash(*args, **kwargs):
-        raise Crash
+        raise CrashError
 
     monkeypatch.setattr(catalog_txn, "write_atomically", crash)
-    with pytest.raises(Crash), catalog.transaction() as txn:
+    with pytest.raises(CrashError), catalog.transaction() as txn:
         txn.write("quotes", BTC.id, quotes([3, DAY + 1]))
     monkeypatch.undo()
     assert tree_digest(catalog.root) == before
@@ -44,11 +44,11 @@ def test_crash_after_the_manifest_rolls_forward_on_open(catalog, monkeypatch):
     def crash_on_second_move(source, target):
         moves.append(target)
         if len(moves) == 2:
-            raise Crash
+            raise CrashError
         real_replace(source, target)
 
     monkeypatch.setattr(catalog_txn.os, "replace", crash_on_second_move)
-    with pytest.raises(Crash):
+    with pytest.raises(CrashError):
         txn = catalog.transaction()
         txn.write("quotes", BTC.id, quotes([3]))
         txn.write("quotes", BTC.id, quotes([DAY + 1]))

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from sapphire.core.enums import DataType
 from sapphire.core.errors import CatalogError, UnknownInstrumentError
 from sapphire.core.identifiers import InstrumentId
-from sapphire.core.time import NS_PER_DAY, MAX_NS
+from sapphire.core.time import MAX_NS, NS_PER_DAY
 from sapphire.data.bar_type import BarType
 from sapphire.data.catalog_layout import (
     FORMAT_NAME,
@@ -157,7 +157,8 @@ class Catalog:
             unknown = set(columns) - set(schema_for(series.data_type).names)
             if unknown:
                 raise CatalogError(f"unknown columns {sorted(unknown)} for {series.data_type}")
-        read_columns = columns if columns is None or "ts_event" in columns else [*columns, "ts_event"]
+        read_columns = (columns if columns is None or "ts_event" in columns
+                        else [*columns, "ts_event"])
         tables = []
         for day in list_days(self.root, series):
             day_start = (day - date(1970, 1, 1)).days * NS_PER_DAY

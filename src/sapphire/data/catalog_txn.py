@@ -12,6 +12,7 @@ because every step of the manifest can be repeated safely.
 from __future__ import annotations
 
 import fcntl
+import itertools
 import json
 import logging
 import os
@@ -27,7 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sapphire.core.enums import DataType
-from sapphire.core.errors import CatalogError, DataValidationError, UnknownInstrumentError
+from sapphire.core.errors import CatalogError, DataValidationError
 from sapphire.core.identifiers import InstrumentId
 from sapphire.core.time import NS_PER_DAY
 from sapphire.data.bar_type import BarType
@@ -43,7 +44,7 @@ from sapphire.data.catalog_layout import (
     write_atomically,
 )
 from sapphire.data.schemas import ROLES, SCHEMA_VERSION, schema_for
-from sapphire.data.validation import STRICT, OnDisorder, OrderPolicy, validate
+from sapphire.data.validation import STRICT, OnDisorder, OrderPolicy, Validated, validate
 from sapphire.model.instruments import Instrument, instrument_to_json
 
 if TYPE_CHECKING:
@@ -106,8 +107,8 @@ class Transaction:
         stored = self._catalog.find_instrument(instrument.id)
         if stored is not None and stored != instrument:
             raise CatalogError(
-                f"instrument {instrument.id} is already stored with another spec; changing it would "
-                "reinterpret the ticks and lots already stored"
+                f"instrument {instrument.id} is already stored with another spec; changing it "
+                "would reinterpret the ticks and lots already stored"
             )
         if stored is None:
             self._instruments[instrument.id] = instrument
@@ -121,7 +122,7 @@ class Transaction:
         self,
         data_type: DataType | str,
         key: InstrumentId | BarType | str,
-        table: pa.Table | pa.RecordBatch,
+        table: pa.Table | pa.RecordBatch | Validated,
         *,
         policy: OrderPolicy = STRICT,
         source: str | None = None,
@@ -130,22 +131,24 @@ class Transaction:
         """Validate ``table`` and stage it; return the number of rows staged.
 
         Successive writes to one series must continue in order unless ``policy`` sorts.
+        A :class:`~sapphire.data.validation.Validated` table of this data type and
+        policy (what a loader yields) is only checked where it joins earlier writes.
         """
         self._check_open()
         series = Series.of(data_type, key)
         instrument = self.instrument(series.instrument_id)
         previous = self._last_key.get(series) if policy.on_disorder is OnDisorder.REJECT else None
-        table = validate(table, series.data_type, policy=policy, source=source,
-                         row_offset=row_offset, previous_key=previous)
+        table = _checked(table, series.data_type, policy, source, row_offset, previous)
         if len(table) == 0:
             return 0
         order_columns = [table.column(n).to_numpy() for n in ROLES[series.data_type].order_by]
         days = order_columns[0] // NS_PER_DAY
         starts = np.concatenate([[0], np.flatnonzero(np.diff(days)) + 1, [len(table)]])
-        for begin, end in zip(starts[:-1], starts[1:], strict=True):
+        for begin, end in itertools.pairwise(starts):
             first = tuple(int(c[begin]) for c in order_columns)
             last = tuple(int(c[end - 1]) for c in order_columns)
-            self._stage_day(series, instrument, policy, table.slice(begin, end - begin), first, last)
+            rows = table.slice(begin, end - begin)
+            self._stage_day(series, instrument, policy, rows, first, last)
         self._last_key[series] = max(self._last_key.get(series, ()), tuple(
             int(c[-1]) for c in order_columns))
         return len(table)
@@ -260,6 +263,22 @@ class Transaction:
             self.commit()
         else:
             self.abort()
+
+
+def _checked(table: pa.Table | pa.RecordBatch | Validated, data_type: DataType,
+             policy: OrderPolicy, source: str | None, row_offset: int,
+             previous: Key | None) -> pa.Table:
+    """Return ``table`` validated, checking the rows of a :class:`Validated` table only once."""
+    if not (isinstance(table, Validated) and table.data_type is data_type
+            and table.policy == policy):
+        rows = table.table if isinstance(table, Validated) else table
+        return validate(rows, data_type, policy=policy, source=source, row_offset=row_offset,
+                        previous_key=previous)
+    if previous is not None and len(table.table):
+        # Its rows are in order among themselves; its first row must follow the last stored.
+        validate(table.table.slice(0, 1), data_type, policy=policy, source=source,
+                 row_offset=row_offset, previous_key=previous)
+    return table.table
 
 
 def parquet_options(data_type: DataType, compression: str) -> dict[str, object]:

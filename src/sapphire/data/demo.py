@@ -15,6 +15,7 @@ from sapphire.data.bar_type import BarSpec, BarType
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from sapphire.core.identifiers import InstrumentId
     from sapphire.data.catalog import Catalog
 
 _GENERATED = (DataType.QUOTES, DataType.TRADES, DataType.L2_DELTAS)
@@ -44,7 +45,7 @@ def generate_demo(catalog: Catalog, *, events: int, seed: int, bar_spec: str | N
             aggregate_into(catalog, BarSpec.parse(bar_spec), [i.id for i in market.instruments])
 
 
-def aggregate_into(catalog: Catalog, spec: BarSpec, instrument_ids: list) -> None:  # type: ignore[type-arg]
+def aggregate_into(catalog: Catalog, spec: BarSpec, instrument_ids: list[InstrumentId]) -> None:
     """Aggregate stored ticks of each instrument into bars of ``spec`` and store them."""
     from sapphire.core.enums import PriceType
     from sapphire.data.aggregation import aggregate_bars

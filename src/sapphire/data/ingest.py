@@ -13,9 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from sapphire.core.enums import DataType
 from sapphire.core.errors import ConfigError
@@ -24,11 +22,11 @@ from sapphire.data.bar_type import BarType
 from sapphire.data.validation import STRICT, OrderPolicy
 from sapphire.model.instruments import Instrument
 
+T = TypeVar("T")
+
 if TYPE_CHECKING:
     from sapphire.data.catalog import Catalog
     from sapphire.data.loaders.base import Loader
-
-_PREFETCH = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +69,8 @@ def import_file(
             spec = instrument
         else:
             spec = txn.instrument(InstrumentId.parse(str(instrument)))
-        chunk_source = loader.read(path, spec, policy=policy, chunk_rows=chunk_rows,
-                                   progress=progress)
+        chunk_source = loader.read_validated(path, spec, policy=policy, chunk_rows=chunk_rows,
+                                             progress=progress)
         for table in prefetch(chunk_source):
             rows += txn.write(loader.data_type, key, table, policy=policy, source=str(path))
             chunks += 1
@@ -89,14 +87,16 @@ def _series_key(data_type: DataType, instrument: Instrument | InstrumentId | str
             raise ConfigError(f"a bar type was given for {data_type}, which are not bars")
         return instrument_id
     if bar_type is None:
-        raise ConfigError("importing bars needs a bar type, e.g. BTCUSDT.BINANCE-1-min-last-external")
+        raise ConfigError(
+            "importing bars needs a bar type, e.g. BTCUSDT.BINANCE-1-min-last-external")
     bar_type = BarType.parse(bar_type) if isinstance(bar_type, str) else bar_type
     if bar_type.instrument_id != instrument_id:
-        raise ConfigError(f"bar type {bar_type} is for {bar_type.instrument_id}, not {instrument_id}")
+        raise ConfigError(
+            f"bar type {bar_type} is for {bar_type.instrument_id}, not {instrument_id}")
     return bar_type
 
 
-def prefetch(chunks: Iterator[pa.Table], depth: int = _PREFETCH) -> Iterator[pa.Table]:
+def prefetch(chunks: Iterator[T], depth: int = 2) -> Iterator[T]:
     """Pull ``chunks`` on a background thread, ``depth`` ahead; re-raise its errors here."""
     handoff: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=depth)
     stop = threading.Event()
@@ -121,8 +121,7 @@ def prefetch(chunks: Iterator[pa.Table], depth: int = _PREFETCH) -> Iterator[pa.
             if kind == "error":
                 assert isinstance(item, BaseException)
                 raise item
-            assert isinstance(item, pa.Table)
-            yield item
+            yield cast(T, item)
     finally:
         stop.set()
         while worker.is_alive():

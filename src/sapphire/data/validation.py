@@ -50,6 +50,19 @@ STRICT = OrderPolicy()
 REPAIR = OrderPolicy(OnDisorder.SORT, OnDuplicate.DROP)
 
 
+@dataclass(frozen=True, slots=True)
+class Validated:
+    """A table that :func:`validate` returned for ``data_type`` under ``policy``.
+
+    A loader hands these on so that a transaction storing the rows does not check
+    them again; it still checks where they join rows written before them.
+    """
+
+    table: pa.Table
+    data_type: DataType
+    policy: OrderPolicy
+
+
 def check_values(table: pa.Table, data_type: DataType) -> None:
     """Reject non-positive prices and negative sizes (rows numbered from 1 in ``table``)."""
     roles = ROLES[data_type]

@@ -102,7 +102,8 @@ def test_same_timestamp_different_row_appends(catalog):
 
 
 def test_unknown_instrument_is_rejected(catalog):
-    with pytest.raises(UnknownInstrumentError, match="unknown instrument ETHUSDT.BINANCE.*BTCUSDT"):
+    with pytest.raises(UnknownInstrumentError,
+                       match=r"unknown instrument ETHUSDT\.BINANCE.*BTCUSDT"):
         catalog.write("quotes", "ETHUSDT.BINANCE", quotes([1]))
 
 
@@ -164,10 +165,11 @@ def test_failed_transaction_leaves_store_exactly_as_it_was(catalog):
     catalog.write("quotes", BTC.id, quotes([1, 2]))
     before = tree_digest(catalog.root)
     bad = quotes([3, 4], bid=[100, -1])
-    with pytest.raises(DataValidationError, match="row 2, column 'bid_price': price must be positive"):
-        with catalog.transaction() as txn:
-            txn.write("quotes", BTC.id, quotes([DAY + 3]))
-            txn.write("quotes", BTC.id, bad)
+    with (pytest.raises(DataValidationError,
+                        match="row 2, column 'bid_price': price must be positive"),
+          catalog.transaction() as txn):
+        txn.write("quotes", BTC.id, quotes([DAY + 3]))
+        txn.write("quotes", BTC.id, bad)
     assert tree_digest(catalog.root) == before
     assert not any((catalog.root / ".txn").glob("*.commit"))
 
@@ -186,7 +188,7 @@ def test_a_folder_that_is_not_a_catalog_is_refused(tmp_path):
 def test_corrupt_marker_is_reported(tmp_path):
     Catalog(tmp_path / "cat")
     (tmp_path / "cat" / "catalog.json").write_text("{nope")
-    with pytest.raises(CatalogError, match="catalog.json is corrupt"):
+    with pytest.raises(CatalogError, match=r"catalog\.json is corrupt"):
         Catalog(tmp_path / "cat")
 
 

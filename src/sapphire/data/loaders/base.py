@@ -21,7 +21,7 @@ from sapphire.core.enums import DataType
 from sapphire.core.errors import ConfigError, DataError, DataValidationError
 from sapphire.data.loaders.locate import Chunk, Rows
 from sapphire.data.loaders.progress import ByteProgress, byte_progress
-from sapphire.data.validation import STRICT, OrderPolicy, order_key, validate
+from sapphire.data.validation import STRICT, OrderPolicy, Validated, order_key, validate
 from sapphire.model.instruments import Instrument
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,18 @@ class Loader(abc.ABC):
         SchemaError
             A column is missing; the message names it and the columns found.
         """
+        for checked in self.read_validated(path, instrument, policy=policy,
+                                           chunk_rows=chunk_rows, progress=progress):
+            yield checked.table
+
+    def read_validated(self, path: str | Path, instrument: Instrument, *,
+                       policy: OrderPolicy = STRICT, chunk_rows: int = 1_000_000,
+                       progress: bool = False) -> Iterator[Validated]:
+        """Stream ``path`` like :meth:`read`, each table marked as validated under ``policy``.
+
+        A :class:`~sapphire.data.catalog_txn.Transaction` stores these without checking
+        their rows a second time.
+        """
         path = Path(path)
         if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
             raise ConfigError(f"chunk_rows must be a positive integer, was {chunk_rows!r}")
@@ -82,7 +94,7 @@ class Loader(abc.ABC):
                 table = _validated(chunk, self.data_type, policy, previous_key, source)
                 if len(table):
                     previous_key = order_key(table, self.data_type, len(table) - 1)
-                    yield table
+                    yield Validated(table, self.data_type, policy)
 
     @abc.abstractmethod
     def _chunks(self, path: Path, instrument: Instrument, chunk_rows: int,
