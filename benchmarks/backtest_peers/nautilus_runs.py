@@ -9,10 +9,14 @@ last, unfinished bar at the end of the data, so workload 1 may see one bar fewer
 
 Indicators are Nautilus' own ``ExponentialMovingAverage`` (alpha 2/(n+1), seeded with the first
 value, initialized after n values), registered for the bars as a Nautilus user would.
+
+``BENCH_NAUTILUS_DEFAULTS=1`` in the environment keeps Nautilus' default logging (INFO, to
+stdout) and post-run analysis instead, to see what the lean configuration saves.
 """
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 from typing import Any
 
@@ -181,13 +185,14 @@ class NautilusRun:
 
     def setup(self) -> None:
         """Build the engine, the venue with a margin account, the instrument, data and strategy."""
-        config = BacktestEngineConfig(
-            trader_id="BENCH-001",
-            logging=LoggingConfig(log_level="ERROR"),
-            data_engine=DataEngineConfig(time_bars_interval_type="right-open",
-                                         time_bars_build_with_no_updates=False),
-            run_analysis=False,
-        )
+        data_engine = DataEngineConfig(time_bars_interval_type="right-open",
+                                       time_bars_build_with_no_updates=False)
+        if os.environ.get("BENCH_NAUTILUS_DEFAULTS") == "1":
+            config = BacktestEngineConfig(trader_id="BENCH-001", data_engine=data_engine)
+        else:
+            config = BacktestEngineConfig(trader_id="BENCH-001", data_engine=data_engine,
+                                          logging=LoggingConfig(log_level="ERROR"),
+                                          run_analysis=False)
         engine = BacktestEngine(config=config)
         engine.add_venue(venue=Venue(self.workload.instrument.venue), oms_type=OmsType.NETTING,
                          account_type=AccountType.MARGIN, base_currency=USDT,
