@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from numbers import Integral
 from typing import TYPE_CHECKING, Any
 
 from sapphire.core.enums import Side
@@ -161,7 +162,11 @@ class OrderFactory:
         instrument = self._instrument(instrument_id)
         if side not in (Side.BUY, Side.SELL):
             raise OrderError(f"order side must be BUY or SELL, was {side!r}")
-        tif = TimeInForce(time_in_force)
+        try:
+            tif = TimeInForce(time_in_force)
+        except ValueError:
+            raise OrderError(f"unknown time in force {time_in_force!r}, expected one of "
+                             f"{', '.join(t.value for t in TimeInForce)}") from None
         expire = _expiry(tif, expire_ns)
         lots = _lots(instrument, quantity)
         self._count += 1
@@ -182,9 +187,11 @@ class OrderFactory:
 
 def _expiry(tif: TimeInForce, expire_ns: object) -> int | None:
     if tif == TimeInForce.GTD:
-        if not isinstance(expire_ns, int) or expire_ns <= 0:
+        # numpy integers count: timestamps are often read from arrays
+        if not isinstance(expire_ns, Integral) or isinstance(expire_ns, bool) \
+                or expire_ns <= 0:
             raise OrderError(f"a GTD order needs expire_ns (ns UTC), was {expire_ns!r}")
-        return expire_ns
+        return int(expire_ns)
     if expire_ns is not None:
         raise OrderError(f"expire_ns is only for GTD orders, not {tif.value.upper()}")
     return None
