@@ -23,6 +23,7 @@ import pyarrow as pa
 from sapphire.backtest import collect
 from sapphire.backtest.config import BacktestConfig, VenueConfig
 from sapphire.backtest.equity import grid_equity, merge_samples
+from sapphire.backtest.feeds import BarFeed, QuoteFeed, TradeFeed
 from sapphire.backtest.replay_nb import BAR, QUOTE, TRADE
 from sapphire.backtest.streams import Stream, Timeline, merge
 from sapphire.core.enums import BarSource, DataType
@@ -32,12 +33,11 @@ from sapphire.data.bar_type import BarType
 from sapphire.engine.clock import SimulatedClock
 from sapphire.engine.kernel import Kernel, StrategyError
 from sapphire.model.account import Account
-from sapphire.sim.market_state import UNLIMITED, MarketState
+from sapphire.sim.market_state import MarketState
 from sapphire.sim.venue import SimulatedVenue
 
 if TYPE_CHECKING:
     from sapphire.backtest.results import BacktestResult
-    from sapphire.model.market import Bar, Quote, Trade
     from sapphire.engine.risk import PreTradeRisk
     from sapphire.model.instruments import Instrument
     from sapphire.strategy.strategy import Strategy
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _KINDS = {DataType.QUOTES: QUOTE, DataType.TRADES: TRADE, DataType.BARS: BAR}
-_HANDLERS = {QUOTE: "on_quote", TRADE: "on_trade", BAR: "on_bar"}
 
 
 class BacktestEngine:
@@ -338,12 +337,15 @@ class _Replay:
             market.up_sell, market.watch,
         )
         self.python = [bool(s.subscribers) for s in streams]
-        self.base = timeline.base.tolist()
+        kinds = {QUOTE: QuoteFeed, TRADE: TradeFeed, BAR: BarFeed}
+        self.feeds = [kinds[s.kind](s, kernel, market, self.venues[i])
+                      for i, s in enumerate(streams)]
 
     def run(self) -> None:
         from sapphire.backtest.replay_nb import scan_nb
 
         timeline, clock, python = self.timeline, self.clock, self.python
+        handlers = [feed.handle for feed in self.feeds]
         n = len(timeline)
         args = self.scan_args
         window = 1 << 16
@@ -357,7 +359,7 @@ class _Replay:
                 w_lo, w_hi = i, min(i + window, n)
                 ts_l = timeline.ts[w_lo:w_hi].tolist()
                 stream_l = timeline.stream[w_lo:w_hi].tolist()
-                row_l = timeline.row[w_lo:w_hi].tolist()
+                row_l = timeline.local_row[w_lo:w_hi].tolist()
             j = i - w_lo
             due = clock.next_due
             if not (python[stream_l[j]] and ts_l[j] < due):
@@ -371,44 +373,5 @@ class _Replay:
             if ts >= due:
                 clock.run_due(ts)
             clock.set_time(ts)
-            self.handle(stream_l[j], row_l[j], ts)
+            handlers[stream_l[j]](row_l[j], ts)
             i += 1
-
-    def handle(self, stream_index: int, flat_row: int, ts: int) -> None:
-        """Match the venue against one event, then deliver it to its subscribers."""
-        stream = self.streams[stream_index]
-        row = flat_row - self.base[stream_index]
-        if stream.matching:
-            self._match(stream, stream_index, row, ts)
-        subscribers = stream.subscribers
-        if not subscribers:
-            return
-        kind = stream.kind
-        cache = self.kernel.cache
-        data: Bar | Quote | Trade
-        if kind == BAR:
-            data = cache.bars[stream.key] = stream.bar(row)
-        elif kind == QUOTE:
-            data = cache.quotes[stream.key] = stream.quote(row)  # type: ignore[index]
-        else:
-            data = cache.trades[stream.key] = stream.trade(row)  # type: ignore[index]
-        handler = _HANDLERS[kind]
-        call = self.kernel.call
-        for strategy in subscribers:
-            call(strategy, handler, data)
-
-    def _match(self, stream: Stream, stream_index: int, row: int, ts: int) -> None:
-        k = stream.instrument_index
-        a, b, c, d = stream.touch(row)
-        venue = self.venues[stream_index]
-        market = self.market
-        if stream.kind == QUOTE:
-            market.set_touch(k, ts, a, b, c, d, int(market.last[k]))
-            venue.on_point(k)
-        elif stream.kind == TRADE:
-            market.set_touch(k, ts, a, a, b, b, a)
-            venue.on_point(k)
-        else:
-            if venue.has_working(k):
-                venue.on_bar(k, a, b, c, d, ts)
-            market.set_touch(k, ts, d, d, UNLIMITED, UNLIMITED, d)

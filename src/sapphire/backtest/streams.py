@@ -150,6 +150,7 @@ class Timeline:
     ts: np.ndarray
     stream: np.ndarray  # int32 stream index
     row: np.ndarray  # int64 row in the flat columns
+    local_row: np.ndarray  # int64 row within its stream
     base: np.ndarray  # int64 first flat row of each stream
     columns: list[np.ndarray]  # a, b, c, d over all streams
 
@@ -165,7 +166,7 @@ def merge(streams: list[Stream]) -> Timeline:
             else np.zeros(0, np.int64) for i in range(4)]
     if not streams:
         empty = np.zeros(0, dtype=np.int64)
-        return Timeline(empty, empty.astype(np.int32), empty, base, flat)
+        return Timeline(empty, empty.astype(np.int32), empty, empty, base, flat)
     ts = np.concatenate([s.ts for s in streams])
     stream = np.repeat(np.arange(len(streams), dtype=np.int32), lengths)
     row = np.arange(ts.shape[0], dtype=np.int64)
@@ -173,7 +174,7 @@ def merge(streams: list[Stream]) -> Timeline:
         priority = np.repeat(np.array([s.priority for s in streams], dtype=np.int8), lengths)
         order = np.lexsort((row, stream, priority, ts))
         ts, stream, row = ts[order], stream[order], row[order]
-    return Timeline(ts, stream, row, base, flat)
+    return Timeline(ts, stream, row, row - base[stream], base, flat)
 
 
 def _int64(table: pa.Table, name: str) -> np.ndarray:

@@ -23,6 +23,9 @@ class FillModel(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     prob_fill_on_limit: float = 1.0
     prob_slippage: float = 0.0
     seed: int = 0
+    #: Fill only up to the size displayed at the touch (quotes, trades). False treats the
+    #: touch as unlimited, as NautilusTrader's default L1 matching does (for comparisons).
+    displayed_size_only: bool = True
 
     def __post_init__(self) -> None:
         for name in ("prob_fill_on_limit", "prob_slippage"):

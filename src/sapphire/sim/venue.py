@@ -300,7 +300,7 @@ class SimulatedVenue:
     def _take(self, order: Order, index: int) -> None:
         """Fill against the touch as a taker."""
         buy = order.side == Side.BUY
-        available = int(self.market.ask_lots[index] if buy else self.market.bid_lots[index])
+        available = self._available(index, buy)
         price = int(self.market.ask[index] if buy else self.market.bid[index])
         if order.time_in_force == TimeInForce.FOK and available < order.leaves:
             self._close(order, index, OrderCanceled(
@@ -324,7 +324,7 @@ class SimulatedVenue:
         if cross == 0 or (cross == 1 and not self._dice.fills_on_touch()):
             return
         buy = order.side == Side.BUY
-        available = int(self.market.ask_lots[index] if buy else self.market.bid_lots[index])
+        available = self._available(index, buy)
         lots = min(order.leaves, available)
         if lots <= 0 or order.price is None:
             return
@@ -333,6 +333,12 @@ class SimulatedVenue:
         else:
             self.market.bid_lots[index] -= lots
         self._fill(order, index, lots, order.price, "maker")
+
+    def _available(self, index: int, buy: bool) -> int:
+        """Lots the touch offers to a buy (the ask side) or a sell (the bid side)."""
+        if not self.fill_model.displayed_size_only:
+            return UNLIMITED
+        return int(self.market.ask_lots[index] if buy else self.market.bid_lots[index])
 
     def _fill(self, order: Order, index: int, lots: int, price: int, liquidity: str) -> None:
         position = self.account.net_quantity(order.instrument_id)

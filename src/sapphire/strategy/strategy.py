@@ -62,6 +62,7 @@ class Strategy:
         self.strategy_id = config.strategy_id or type(self).__name__
         self.log = logging.getLogger(f"sapphire.strategy.{self.strategy_id}")
         self._kernel: Kernel | None = None
+        self._portfolio: Portfolio
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> Strategy:
@@ -77,6 +78,7 @@ class Strategy:
     def register(self, kernel: Kernel) -> None:
         """Called by the kernel when the strategy is added."""
         self._kernel = kernel
+        self._portfolio = kernel.portfolio
 
     @property
     def kernel(self) -> Kernel:
@@ -190,7 +192,7 @@ class Strategy:
 
     def position_lots(self, instrument_id: InstrumentId) -> int:
         """Net position in lots (signed)."""
-        return self.portfolio.net_position(instrument_id)
+        return self._portfolio.net_position(instrument_id)
 
     def close_position(self, instrument_id: InstrumentId | str) -> None:
         """Flatten the net position with a market order."""
