@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+import msgspec
+
 from sapphire.core.enums import BarSource, BarUnit, PriceType
 from sapphire.core.errors import ConfigError
 from sapphire.core.identifiers import InstrumentId
@@ -80,8 +82,7 @@ class BarSpec:
         return f"{self.step.normalize():f}-{self.unit.value}-{self.price_type.value}"
 
 
-@dataclass(frozen=True, slots=True)
-class BarType:
+class BarType(msgspec.Struct, frozen=True, cache_hash=True):
     """An instrument's bars of one spec from one source, written
     ``BTCUSDT.BINANCE-1-min-last-external``."""
 
