@@ -74,6 +74,12 @@ class ExecutionEngine:
         self.cache.orders[order.order_id] = order
         if order.parent_id is None:
             self._send(order)
+            return
+        # a bracket is submitted parent first: a parent that filled at once has already
+        # closed when its children get here, so release them now
+        parent = self.cache.orders.get(order.parent_id)
+        if parent is not None and parent.is_closed:
+            self._release_child(parent, order)
 
     def _send(self, order: Order) -> None:
         self.command_count += 1
@@ -154,12 +160,14 @@ class ExecutionEngine:
         """Send OTO children for what the parent filled; drop them if it filled nothing."""
         for child_id in parent.linked_ids:
             child = self.cache.orders.get(child_id)
-            if child is None or child.status != OrderStatus.INITIALIZED:
-                continue
-            if parent.filled == 0:
-                self._apply(child, OrderCanceled(
-                    order_id=child.order_id, ts_event=self._now(),
-                    reason=f"OTO parent {parent.order_id} {parent.status.value} unfilled"))
-                continue
-            child.quantity = parent.filled
-            self._send(child)
+            if child is not None and child.status == OrderStatus.INITIALIZED:
+                self._release_child(parent, child)
+
+    def _release_child(self, parent: Order, child: Order) -> None:
+        if parent.filled == 0:
+            self._apply(child, OrderCanceled(
+                order_id=child.order_id, ts_event=self._now(),
+                reason=f"OTO parent {parent.order_id} {parent.status.value} unfilled"))
+            return
+        child.quantity = parent.filled
+        self._send(child)
