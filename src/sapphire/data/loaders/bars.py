@@ -7,25 +7,18 @@ A file without a volume column (FXCM bid/ask bars) gives volume 0.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import ClassVar, Literal
 
 from sapphire.core.enums import DataType
 from sapphire.core.errors import ConfigError
 from sapphire.data.bar_type import BarSpec
-from sapphire.data.loaders.convert import require_columns
-from sapphire.data.loaders.csv_io import CsvFormat, iter_csv
-from sapphire.data.loaders.generic import _TabularLoader
-from sapphire.data.loaders.locate import Chunk, Rows
+from sapphire.data.loaders.generic import _CsvTable
 from sapphire.data.loaders.mapping import ColumnMap
-from sapphire.data.loaders.progress import ByteProgress
-from sapphire.model.instruments import Instrument
 
 _OHLC = {"ts_event": "timestamp", "open": "open", "high": "high", "low": "low", "close": "close"}
 
 
-class BarCsvLoader(_TabularLoader):
+class BarCsvLoader(_CsvTable):
     """Bars from CSV (``timestamp,open,high,low,close`` and optionally ``volume``).
 
     Parameters
@@ -53,15 +46,8 @@ class BarCsvLoader(_TabularLoader):
                                  ts_shift_ns=shift)
         self._no_volume = ColumnMap(DataType.BARS, _OHLC, timestamp, tz, ts_shift_ns=shift)
 
-    def _chunks(self, path: Path, instrument: Instrument, chunk_rows: int,
-                bar: ByteProgress) -> Iterator[Chunk]:
-        layout = CsvFormat()
-        header = layout.header(path)
-        mapping = self.mapping if "volume" in header else self._no_volume
-        require_columns(header, mapping.file_columns, str(path))
-        for raw, offset in iter_csv(path, layout, mapping.csv_types(), chunk_rows, bar):
-            rows = Rows(str(path), offset, columns=mapping.error_columns)
-            yield Chunk(mapping.convert(raw, instrument, rows), rows)
+    def _mapping_for(self, header: list[str]) -> ColumnMap:
+        return self.mapping if "volume" in header else self._no_volume
 
     def __repr__(self) -> str:
         return f"BarCsvLoader({str(self.bar_spec)!r}, label={self.label!r})"

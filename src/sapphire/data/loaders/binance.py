@@ -28,35 +28,19 @@ from sapphire.data.loaders.base import Loader
 from sapphire.data.loaders.convert import (
     check_symbol,
     lots,
-    require_columns,
     sides,
     ticks,
     times_to_ns,
 )
-from sapphire.data.loaders.csv_io import CsvFormat, iter_csv
-from sapphire.data.loaders.generic import _TabularLoader
-from sapphire.data.loaders.l2 import (
-    LAST,
-    SNAPSHOT,
-    Deltas,
-    iter_messages,
-    l2_table,
-    last_of_message,
-    update_actions,
-)
+from sapphire.data.loaders.generic import _ParquetTable
+from sapphire.data.loaders.l2 import csv_messages, l2_table, level_sets
 from sapphire.data.loaders.locate import Chunk, Rows
 from sapphire.data.loaders.mapping import ColumnMap
-from sapphire.data.loaders.parquet_io import iter_parquet
 from sapphire.data.loaders.progress import ByteProgress
 from sapphire.model.instruments import Instrument
 
 
-class _BinanceParquet(_TabularLoader):
-    def _chunks(self, path: Path, instrument: Instrument, chunk_rows: int,
-                bar: ByteProgress) -> Iterator[Chunk]:
-        raw = iter_parquet(path, self.mapping.file_columns, chunk_rows, bar)
-        yield from self._convert(raw, path, instrument)
-
+class _BinanceParquet(_ParquetTable):
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -109,11 +93,8 @@ class BinanceDepthLoader(Loader):
 
     def _chunks(self, path: Path, instrument: Instrument, chunk_rows: int,
                 bar: ByteProgress) -> Iterator[Chunk]:
-        layout = CsvFormat()
-        require_columns(layout.header(path), list(_DEPTH_TYPES), str(path))
-        raw = iter_csv(path, layout, _DEPTH_TYPES, chunk_rows, bar)
         keys = lambda table: [table.column("last_update_id").to_numpy()]  # noqa: E731
-        for table, offset, starts in iter_messages(raw, keys):
+        for table, offset, starts in csv_messages(path, _DEPTH_TYPES, chunk_rows, bar, keys):
             yield _depth_chunk(table, Rows(str(path), offset), starts, instrument)
 
 
@@ -124,17 +105,10 @@ def _depth_chunk(table: pa.Table, rows: Rows, starts: np.ndarray,
         snapshot = _is_snapshot(table.column("update_type"))
         ts = times_to_ns(table.column("timestamp"), "ms", None, "timestamp")
         size = lots(instrument, table.column("qty"), "qty")
-        flags = np.where(snapshot, SNAPSHOT, np.uint8(0)) | np.where(
-            last_of_message(starts), LAST, np.uint8(0))
-        deltas = Deltas(
-            ts_event=ts, ts_init=ts,
-            sequence=table.column("last_update_id").to_numpy(),
-            side=sides(table.column("side"), ("b", "bid", "BUY"), ("a", "ask", "SELL"), "side"),
-            action=update_actions(snapshot, size),
-            price=ticks(instrument, table.column("price"), "price"), size=size,
-            flags=flags.astype(np.uint8),
-            file_rows=rows.offset + 1 + np.arange(len(table), dtype=np.int64),
-        )
+        side = sides(table.column("side"), ("b", "bid", "BUY"), ("a", "ask", "SELL"), "side")
+        price = ticks(instrument, table.column("price"), "price")
+        deltas = level_sets(ts, ts, table.column("last_update_id").to_numpy(), side, price, size,
+                            snapshot, starts, rows.offset)
     result, file_rows = l2_table(deltas, snapshot & starts)
     columns = {"ts_event": "timestamp", "ts_init": "timestamp", "sequence": "last_update_id",
                "size": "qty"}

@@ -30,18 +30,54 @@ class _TabularLoader(Loader):
 
     mapping: ColumnMap
 
+    def _map(self, data_type: DataType | str, columns: Mapping[str, str], timestamp: str,
+             tz: str | None, symbol_column: str | None, buy: Collection[str] | str,
+             sell: Collection[str] | str) -> None:
+        """Set :attr:`data_type` and :attr:`mapping` from a loader's options."""
+        self.data_type = DataType(data_type)  # type: ignore[misc]
+        self.mapping = ColumnMap(self.data_type, columns, timestamp, tz, symbol=symbol_column,
+                                 buy=as_labels(buy), sell=as_labels(sell))
+
     def _convert(self, raw_chunks: Iterator[tuple[pa.Table, int]], path: Path,
-                 instrument: Instrument) -> Iterator[Chunk]:
-        names = self.mapping.error_columns
+                 instrument: Instrument, mapping: ColumnMap | None = None) -> Iterator[Chunk]:
+        mapping = mapping or self.mapping
+        names = mapping.error_columns
         for raw, offset in raw_chunks:
             rows = Rows(str(path), offset, columns=names)
-            yield Chunk(self.mapping.convert(raw, instrument, rows), rows)
+            yield Chunk(mapping.convert(raw, instrument, rows), rows)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.mapping.data_type}, {dict(self.mapping.columns)})"
 
 
-class CsvLoader(_TabularLoader):
+class _CsvTable(_TabularLoader):
+    """A table loader whose file is a CSV laid out as :attr:`layout`."""
+
+    layout: CsvFormat = CsvFormat()
+
+    def _mapping_for(self, header: list[str]) -> ColumnMap:
+        """Return the column map for a file with columns ``header``."""
+        return self.mapping
+
+    def _chunks(self, path: Path, instrument: Instrument, chunk_rows: int,
+                bar: ByteProgress) -> Iterator[Chunk]:
+        header = self.layout.header(path)
+        mapping = self._mapping_for(header)
+        require_columns(header, mapping.file_columns, str(path))
+        raw = iter_csv(path, self.layout, mapping.csv_types(), chunk_rows, bar)
+        yield from self._convert(raw, path, instrument, mapping)
+
+
+class _ParquetTable(_TabularLoader):
+    """A table loader whose file is Parquet."""
+
+    def _chunks(self, path: Path, instrument: Instrument, chunk_rows: int,
+                bar: ByteProgress) -> Iterator[Chunk]:
+        raw = iter_parquet(path, self.mapping.file_columns, chunk_rows, bar)
+        yield from self._convert(raw, path, instrument)
+
+
+class CsvLoader(_CsvTable):
     """Any CSV file, given a map from schema columns to the file's columns.
 
     Parameters
@@ -74,22 +110,14 @@ class CsvLoader(_TabularLoader):
                  aggressor_buy_values: Collection[str] | str = BUY_LABELS,
                  aggressor_sell_values: Collection[str] | str = SELL_LABELS,
                  symbol_column: str | None = None) -> None:
-        self.data_type = DataType(data_type)  # type: ignore[misc]
-        self.mapping = ColumnMap(self.data_type, columns, timestamp, tz, symbol=symbol_column,
-                                 buy=as_labels(aggressor_buy_values),
-                                 sell=as_labels(aggressor_sell_values))
+        self._map(data_type, columns, timestamp, tz, symbol_column, aggressor_buy_values,
+                  aggressor_sell_values)
         names = as_labels(column_names) if column_names is not None else None
         self.layout = CsvFormat(delimiter, as_bool(has_header, "has_header"),
                                 tuple(names) if names else None)
 
-    def _chunks(self, path: Path, instrument: Instrument, chunk_rows: int,
-                bar: ByteProgress) -> Iterator[Chunk]:
-        require_columns(self.layout.header(path), self.mapping.file_columns, str(path))
-        raw = iter_csv(path, self.layout, self.mapping.csv_types(), chunk_rows, bar)
-        yield from self._convert(raw, path, instrument)
 
-
-class ParquetLoader(_TabularLoader):
+class ParquetLoader(_ParquetTable):
     """Any Parquet file, given a map from schema columns to the file's columns.
 
     Parameters are those of :class:`CsvLoader` without the CSV layout. Arrow timestamp
@@ -105,12 +133,5 @@ class ParquetLoader(_TabularLoader):
                  aggressor_buy_values: Collection[str] | str = BUY_LABELS,
                  aggressor_sell_values: Collection[str] | str = SELL_LABELS,
                  symbol_column: str | None = None) -> None:
-        self.data_type = DataType(data_type)  # type: ignore[misc]
-        self.mapping = ColumnMap(self.data_type, columns, timestamp, tz, symbol=symbol_column,
-                                 buy=as_labels(aggressor_buy_values),
-                                 sell=as_labels(aggressor_sell_values))
-
-    def _chunks(self, path: Path, instrument: Instrument, chunk_rows: int,
-                bar: ByteProgress) -> Iterator[Chunk]:
-        raw = iter_parquet(path, self.mapping.file_columns, chunk_rows, bar)
-        yield from self._convert(raw, path, instrument)
+        self._map(data_type, columns, timestamp, tz, symbol_column, aggressor_buy_values,
+                  aggressor_sell_values)

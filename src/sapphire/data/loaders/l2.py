@@ -9,14 +9,18 @@ so :func:`l2_table` can put a CLEAR row in front of it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from sapphire.core.enums import BookAction, DataType, RecordFlag, Side
+from sapphire.data.loaders.convert import require_columns
+from sapphire.data.loaders.csv_io import CsvFormat, iter_csv
+from sapphire.data.loaders.progress import ByteProgress
 from sapphire.data.schemas import schema_for
 
 SNAPSHOT = np.uint8(RecordFlag.SNAPSHOT)
@@ -56,6 +60,15 @@ def iter_messages(raw_chunks: Iterator[tuple[pa.Table, int]],
         yield carry, carry_offset, message_starts(keys_of(carry))
 
 
+def csv_messages(path: Path, types: Mapping[str, pa.DataType], chunk_rows: int,
+                 bar: ByteProgress, keys_of: Callable[[pa.Table], Sequence[np.ndarray]],
+                 ) -> Iterator[tuple[pa.Table, int, np.ndarray]]:
+    """Read a CSV with a header and the columns of ``types`` as :func:`iter_messages` does."""
+    layout = CsvFormat()
+    require_columns(layout.header(path), list(types), str(path))
+    return iter_messages(iter_csv(path, layout, types, chunk_rows, bar), keys_of)
+
+
 def last_of_message(starts: np.ndarray) -> np.ndarray:
     """Return a mask of rows that end a message (the table ends at a message end)."""
     last = np.ones(len(starts), dtype=bool)
@@ -82,6 +95,24 @@ def update_actions(snapshot: np.ndarray, size: np.ndarray) -> np.ndarray:
     """ADD in a snapshot; outside one DELETE for size 0, else UPDATE (set the level's size)."""
     action = np.where(size == 0, np.int8(BookAction.DELETE), np.int8(BookAction.UPDATE))
     return np.where(snapshot, np.int8(BookAction.ADD), action).astype(np.int8)
+
+
+def level_sets(ts_event: np.ndarray, ts_init: np.ndarray, sequence: np.ndarray,
+               side: np.ndarray, price: np.ndarray, size: np.ndarray, snapshot: np.ndarray,
+               starts: np.ndarray, offset: int) -> Deltas:
+    """Return deltas of rows that each set one level's size (see :func:`update_actions`).
+
+    Snapshot rows are flagged SNAPSHOT and each message's last row LAST (``starts`` as
+    from :func:`iter_messages`); row ``i`` is data row ``offset + 1 + i`` of the file.
+    """
+    flags = np.where(snapshot, SNAPSHOT, np.uint8(0)) | np.where(
+        last_of_message(starts), LAST, np.uint8(0))
+    return Deltas(
+        ts_event=ts_event, ts_init=ts_init, sequence=sequence, side=side,
+        action=update_actions(snapshot, size), price=price, size=size,
+        flags=flags.astype(np.uint8),
+        file_rows=offset + 1 + np.arange(len(size), dtype=np.int64),
+    )
 
 
 def l2_table(deltas: Deltas, clear_before: np.ndarray) -> tuple[pa.Table, np.ndarray]:

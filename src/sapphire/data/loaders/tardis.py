@@ -37,15 +37,14 @@ from sapphire.data.loaders.convert import (
     to_float,
 )
 from sapphire.data.loaders.csv_io import CsvFormat, iter_csv
-from sapphire.data.loaders.generic import _TabularLoader
+from sapphire.data.loaders.generic import _CsvTable
 from sapphire.data.loaders.l2 import (
     LAST,
     SNAPSHOT,
     Deltas,
-    iter_messages,
+    csv_messages,
     l2_table,
-    last_of_message,
-    update_actions,
+    level_sets,
 )
 from sapphire.data.loaders.locate import Chunk, Rows
 from sapphire.data.loaders.mapping import ColumnMap
@@ -56,7 +55,7 @@ _TIMES = {"ts_event": "timestamp", "ts_init": "local_timestamp"}
 _LEVEL = re.compile(r"^(asks|bids)\[(\d+)\]\.(price|amount)$")
 
 
-class TardisTradesLoader(_TabularLoader):
+class TardisTradesLoader(_CsvTable):
     """Tardis trades CSV (exchange, symbol, timestamp, local_timestamp, id, side, price, amount)."""
 
     name: ClassVar[str] = "tardis-trades"
@@ -69,13 +68,6 @@ class TardisTradesLoader(_TabularLoader):
              "size": "amount"},
             timestamp="us", symbol="symbol", buy=("buy",), sell=("sell",), none=("unknown", ""),
         )
-
-    def _chunks(self, path: Path, instrument: Instrument, chunk_rows: int,
-                bar: ByteProgress) -> Iterator[Chunk]:
-        layout = CsvFormat()
-        require_columns(layout.header(path), self.mapping.file_columns, str(path))
-        raw = iter_csv(path, layout, self.mapping.csv_types(), chunk_rows, bar)
-        yield from self._convert(raw, path, instrument)
 
     def __repr__(self) -> str:
         return "TardisTradesLoader()"
@@ -96,13 +88,10 @@ class TardisL2Loader(Loader):
 
     def _chunks(self, path: Path, instrument: Instrument, chunk_rows: int,
                 bar: ByteProgress) -> Iterator[Chunk]:
-        layout = CsvFormat()
-        require_columns(layout.header(path), list(_L2_TYPES), str(path))
-        raw = iter_csv(path, layout, _L2_TYPES, chunk_rows, bar)
         keys = lambda t: [t.column(c).to_numpy() for c in ("timestamp", "local_timestamp")] + [  # noqa: E731
             np.asarray(pc.equal(t.column("is_snapshot"), "true").to_numpy(zero_copy_only=False))]
         in_snapshot = False
-        for table, offset, starts in iter_messages(raw, keys):
+        for table, offset, starts in csv_messages(path, _L2_TYPES, chunk_rows, bar, keys):
             rows = Rows(str(path), offset)
             check_symbol(table.column("symbol"), instrument, "symbol", rows)
             with rows.locating():
@@ -117,17 +106,12 @@ class TardisL2Loader(Loader):
 def _incremental(table: pa.Table, snapshot: np.ndarray, starts: np.ndarray,
                  instrument: Instrument, rows: Rows) -> Deltas:
     size = lots(instrument, table.column("amount"), "amount")
-    flags = np.where(snapshot, SNAPSHOT, np.uint8(0)) | np.where(
-        last_of_message(starts), LAST, np.uint8(0))
-    return Deltas(
-        ts_event=times_to_ns(table.column("timestamp"), "us", None, "timestamp"),
-        ts_init=times_to_ns(table.column("local_timestamp"), "us", None, "local_timestamp"),
-        sequence=np.zeros(len(table), dtype=np.int64),
-        side=sides(table.column("side"), ("bid",), ("ask",), "side"),
-        action=update_actions(snapshot, size),
-        price=ticks(instrument, table.column("price"), "price"), size=size,
-        flags=flags.astype(np.uint8),
-        file_rows=rows.offset + 1 + np.arange(len(table), dtype=np.int64),
+    return level_sets(
+        times_to_ns(table.column("timestamp"), "us", None, "timestamp"),
+        times_to_ns(table.column("local_timestamp"), "us", None, "local_timestamp"),
+        np.zeros(len(table), dtype=np.int64),
+        sides(table.column("side"), ("bid",), ("ask",), "side"),
+        ticks(instrument, table.column("price"), "price"), size, snapshot, starts, rows.offset,
     )
 
 
