@@ -53,7 +53,7 @@ def covariance_to_correlation(cov: ArrayLike) -> np.ndarray:
     variances = np.diag(matrix)
     if np.any(variances <= 0.0):
         i = int(np.argmin(variances))
-        raise RiskError(f"asset {i} has variance {variances[i]!r}; correlation needs every "
+        raise RiskError(f"asset {i} has variance {float(variances[i])!r}; correlation needs every "
                         "variance > 0 (a constant price series has none)")
     vol = np.sqrt(variances)
     corr = matrix / np.outer(vol, vol)

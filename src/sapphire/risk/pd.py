@@ -95,8 +95,8 @@ def nearest_positive_definite(cov: ArrayLike, *, min_eigenvalue: float = DEFAULT
     variances = np.diag(matrix)
     if np.any(variances <= 0.0):
         i = int(np.argmin(variances))
-        raise RiskError(f"covariance diagonal entry {i} is {variances[i]!r}; a variance must be "
-                        "positive to repair the matrix (drop the asset or fix its data)")
+        raise RiskError(f"covariance diagonal entry {i} is {float(variances[i])!r}; a variance "
+                        "must be positive to repair the matrix (drop the asset or fix its data)")
     vol = np.sqrt(variances)
     corr = nearest_correlation(matrix / np.outer(vol, vol), tol=tol, max_iter=max_iter)
     corr = _floor_eigenvalues(corr, min_eigenvalue)

@@ -97,8 +97,8 @@ def as_covariance(cov: ArrayLike, n_assets: int | None = None, *,
     gap = np.abs(array - array.T)
     if float(gap.max()) > SYMMETRY_RTOL * scale:
         i, j = np.unravel_index(int(np.argmax(gap)), gap.shape)
-        raise RiskError(f"{name} is not symmetric: [{i}, {j}] = {array[i, j]!r} but "
-                        f"[{j}, {i}] = {array[j, i]!r}")
+        raise RiskError(f"{name} is not symmetric: [{i}, {j}] = {float(array[i, j])!r} but "
+                        f"[{j}, {i}] = {float(array[j, i])!r}")
     return np.ascontiguousarray((array + array.T) / 2.0)
 
 
