@@ -15,6 +15,7 @@ builds tick by tick live) and delivered at their close time.
 from __future__ import annotations
 
 import logging
+from time import perf_counter_ns
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -39,6 +40,7 @@ from sapphire.sim.venue import SimulatedVenue
 if TYPE_CHECKING:
     from sapphire.backtest.results import BacktestResult
     from sapphire.engine.risk import PreTradeRisk
+    from sapphire.metrics.engine import EngineMetrics
     from sapphire.model.instruments import Instrument
     from sapphire.strategy.strategy import Strategy
 
@@ -61,9 +63,11 @@ class BacktestEngine:
     """
 
     def __init__(self, config: BacktestConfig | None = None, *,
-                 risk: PreTradeRisk | None = None) -> None:
+                 risk: PreTradeRisk | None = None,
+                 metrics: EngineMetrics | None = None) -> None:
         self.config = config or BacktestConfig()
         self._risk = risk
+        self._metrics = metrics
         self._venues: dict[str, VenueConfig] = {}
         self._instruments: dict[InstrumentId, Instrument] = {}
         self._streams: list[Stream] = []
@@ -148,6 +152,7 @@ class BacktestEngine:
         market = MarketState(len(self._instruments))
         kernel = self._build_kernel(clock, market)
         errors: list[str] = []
+        timeline: Timeline | None = None
         try:
             for strategy in self._strategies:
                 kernel.call(strategy, "on_start")
@@ -162,6 +167,7 @@ class BacktestEngine:
             log.error("run stopped: %s", exc)
             errors.append(str(exc))
             end = clock.now()
+        self._count(kernel, timeline)
         for strategy in self._strategies:
             try:
                 kernel.call(strategy, "on_stop")
@@ -170,6 +176,15 @@ class BacktestEngine:
         kernel.portfolio.sample(max(end, clock.now()))
         return self._result(kernel, streams, start, max(end, clock.now()), errors,
                             strategy_name, run_config)
+
+    @staticmethod
+    def _count(kernel: Kernel, timeline: Timeline | None) -> None:
+        """Events replayed (all of them up to the clock, skipped or handled) and end gauges."""
+        metrics = kernel.metrics
+        if timeline is not None:
+            metrics.events += int(np.searchsorted(timeline.ts, kernel.clock.now(), side="right"))
+        metrics.open_orders = len(kernel.cache.open_orders())
+        metrics.open_positions = len(kernel.portfolio.positions())
 
     def _clip(self, stream: Stream) -> Stream:
         lo, hi = self.config.start_ns, self.config.end_ns
@@ -191,7 +206,7 @@ class BacktestEngine:
                 return None
             return (int(market.bid[k]) + int(market.ask[k])) / 2.0
 
-        kernel = Kernel(clock, marks, self._risk)
+        kernel = Kernel(clock, marks, self._risk, self._metrics)
         self.kernel = kernel
         self._venue_objects: dict[str, SimulatedVenue] = {}
         for name, cfg in self._venues.items():
@@ -346,6 +361,8 @@ class _Replay:
 
         timeline, clock, python = self.timeline, self.clock, self.python
         handlers = [feed.handle for feed in self.feeds]
+        kernel = self.kernel
+        timed = kernel.metrics.enabled
         n = len(timeline)
         args = self.scan_args
         window = 1 << 16
@@ -373,5 +390,7 @@ class _Replay:
             if ts >= due:
                 clock.run_due(ts)
             clock.set_time(ts)
+            if timed:
+                kernel.event_t0 = perf_counter_ns()
             handlers[stream_l[j]](row_l[j], ts)
             i += 1

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from time import perf_counter_ns
 from typing import TYPE_CHECKING, Protocol
 
+from sapphire.metrics.engine import EngineMetrics, NullMetrics
 from sapphire.model.order_events import (
     OrderCanceled,
     OrderCancelRejected,
@@ -21,6 +23,7 @@ from sapphire.model.order_events import (
     OrderModifyRejected,
     OrderPendingCancel,
     OrderPendingUpdate,
+    OrderRejected,
     OrderSubmitted,
 )
 from sapphire.model.orders import ContingencyType, Order, OrderError, OrderStatus
@@ -51,7 +54,10 @@ class ExecutionEngine:
     """Order routing and state for every strategy in the kernel."""
 
     def __init__(self, cache: Cache, portfolio: Portfolio, risk: PreTradeRisk,
-                 clock: Callable[[], int], deliver: EventSink) -> None:
+                 clock: Callable[[], int], deliver: EventSink,
+                 metrics: EngineMetrics | None = None) -> None:
+        self.metrics = metrics if metrics is not None else NullMetrics()
+        self._timed = self.metrics.enabled
         self.cache = cache
         self.portfolio = portfolio
         self.risk = risk
@@ -72,6 +78,7 @@ class ExecutionEngine:
         if order.status != OrderStatus.INITIALIZED:
             raise OrderError(f"order {order.order_id} is {order.status.value}, not new")
         self.cache.orders[order.order_id] = order
+        self.metrics.orders += 1
         if order.parent_id is None:
             self._send(order)
             return
@@ -89,13 +96,19 @@ class ExecutionEngine:
                                            rule="venue", reason=f"no venue "
                                            f"{order.instrument_id.venue} in this engine"))
             return
+        started = perf_counter_ns() if self._timed else 0
         denial = self.risk.check_submit(order)
+        if self._timed:
+            self.metrics.risk_check.observe(perf_counter_ns() - started)
         if denial is not None:
+            self.metrics.risk_denials += 1
             self._apply(order, OrderDenied(order_id=order.order_id, ts_event=self._now(),
                                            rule=denial.rule, reason=denial.reason))
             return
         self._apply(order, OrderSubmitted(order_id=order.order_id, ts_event=self._now()))
         venue.submit(order)
+        if self._timed:
+            self.metrics.strategy_to_order.observe(perf_counter_ns() - started)
 
     def modify(self, order: Order, quantity: int, price: int | None,
                trigger_price: int | None) -> None:
@@ -140,7 +153,10 @@ class ExecutionEngine:
     def _apply(self, order: Order, event: OrderEvent) -> None:
         order.apply(event)
         if isinstance(event, OrderFilled):
+            self.metrics.fills += 1
             self.portfolio.apply_fill(event, order.instrument_id.venue, order.instrument_id)
+        elif isinstance(event, OrderRejected):
+            self.metrics.rejections += 1
         self._deliver(order, event)
         if order.contingency != ContingencyType.NONE or order.parent_id is not None:
             self._follow_links(order, event)

@@ -7,6 +7,7 @@ ever see the kernel, which is why they cannot tell the two apart.
 from __future__ import annotations
 
 import logging
+from time import perf_counter_ns
 from typing import TYPE_CHECKING, Any
 
 from sapphire.core.errors import ConfigError, SapphireError
@@ -16,6 +17,7 @@ from sapphire.engine.execution import ExecutionEngine
 from sapphire.engine.msgbus import MessageBus
 from sapphire.engine.portfolio import Marks, Portfolio
 from sapphire.engine.risk import NoRisk, PreTradeRisk
+from sapphire.metrics.engine import EngineMetrics, NullMetrics
 from sapphire.model.order_events import OrderEvent, OrderFilled
 from sapphire.model.order_factory import OrderFactory
 
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+_DATA_HANDLERS = frozenset({"on_quote", "on_trade", "on_bar"})
+
 
 class StrategyError(SapphireError):
     """A strategy raised inside one of its handlers; the run stops there."""
@@ -35,14 +39,20 @@ class Kernel:
     """Everything a strategy can reach, wired together."""
 
     def __init__(self, clock: SimulatedClock, marks: Marks,
-                 risk: PreTradeRisk | None = None) -> None:
+                 risk: PreTradeRisk | None = None, metrics: EngineMetrics | None = None) -> None:
         self.clock = clock
+        self.metrics = metrics if metrics is not None else NullMetrics()
+        #: when the event being handled was taken off the timeline (perf_counter_ns), for
+        #: the data-to-strategy latency; set by the replay only when metrics are on
+        self.event_t0 = 0
         self.bus = MessageBus()
         self.cache = Cache()
         self.data = DataEngine()
         self.portfolio = Portfolio(marks)
         self.execution = ExecutionEngine(self.cache, self.portfolio, risk or NoRisk(),
-                                         clock.now, self._deliver)
+                                         clock.now, self._deliver, self.metrics)
+        if self.metrics.enabled:
+            self.call = self._call_timed  # type: ignore[method-assign]
         self.strategies: dict[str, Strategy] = {}
         self._factories: dict[str, OrderFactory] = {}
 
@@ -68,6 +78,11 @@ class Kernel:
             raise
         except Exception as exc:
             raise self.strategy_error(strategy, handler, exc) from exc
+
+    def _call_timed(self, strategy: Strategy, handler: str, *args: Any) -> None:
+        if handler in _DATA_HANDLERS:
+            self.metrics.data_to_strategy.observe(perf_counter_ns() - self.event_t0)
+        Kernel.call(self, strategy, handler, *args)
 
     def strategy_error(self, strategy: object, handler: str, exc: Exception) -> StrategyError:
         """The error that stops a run when ``strategy`` raised ``exc`` in ``handler``."""
