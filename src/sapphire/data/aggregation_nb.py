@@ -26,6 +26,26 @@ def first_disorder_nb(ts, start):  # pragma: no cover - compiled
     return -1
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _tick_nb(p1, p2, s1, s2, two, i):  # pragma: no cover - compiled
+    """Return tick ``i``'s ``(price, size)`` (see the module docstring)."""
+    if two:
+        return p1[i] + p2[i], s1[i] + s2[i]
+    return p1[i], s1[i]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _put_bar_nb(count, stamp, open_, high, low, close, volume, out_ts, out_open, out_high,
+                out_low, out_close, out_volume):  # pragma: no cover - compiled
+    """Write one bar at row ``count`` of the ``out_*`` arrays."""
+    out_ts[count] = stamp
+    out_open[count] = open_
+    out_high[count] = high
+    out_low[count] = low
+    out_close[count] = close
+    out_volume[count] = volume
+
+
 @njit(cache=True, nogil=True)
 def time_bars_nb(ts, p1, p2, s1, s2, two, step_ns, out_ts, out_open, out_high, out_low,
                  out_close, out_volume):  # pragma: no cover - compiled
@@ -42,25 +62,19 @@ def time_bars_nb(ts, p1, p2, s1, s2, two, step_ns, out_ts, out_open, out_high, o
     first = ts[0]
     bar_end = (first // step_ns + 1) * step_ns
     previous = first
-    price = p1[0] + p2[0] if two else p1[0]
+    price, volume = _tick_nb(p1, p2, s1, s2, two, 0)
     high = low = close = open_ = price
-    volume = s1[0] + s2[0] if two else s1[0]
     for i in range(1, n):
         t = ts[i]
         if t < previous:
             return count, i
         previous = t
-        price = p1[i] + p2[i] if two else p1[i]
-        size = s1[i] + s2[i] if two else s1[i]
+        price, size = _tick_nb(p1, p2, s1, s2, two, i)
         if t >= bar_end:
             if count == capacity:  # only possible when a later tick goes backwards
                 return count, first_disorder_nb(ts, i)
-            out_ts[count] = bar_end
-            out_open[count] = open_
-            out_high[count] = high
-            out_low[count] = low
-            out_close[count] = close
-            out_volume[count] = volume
+            _put_bar_nb(count, bar_end, open_, high, low, close, volume, out_ts, out_open,
+                        out_high, out_low, out_close, out_volume)
             count += 1
             bar_end = (t // step_ns + 1) * step_ns
             open_ = high = low = price
@@ -73,12 +87,8 @@ def time_bars_nb(ts, p1, p2, s1, s2, two, step_ns, out_ts, out_open, out_high, o
         volume += size
     if count == capacity:
         return count, first_disorder_nb(ts, 1)
-    out_ts[count] = bar_end
-    out_open[count] = open_
-    out_high[count] = high
-    out_low[count] = low
-    out_close[count] = close
-    out_volume[count] = volume
+    _put_bar_nb(count, bar_end, open_, high, low, close, volume, out_ts, out_open, out_high,
+                out_low, out_close, out_volume)
     return count + 1, -1
 
 
@@ -101,8 +111,7 @@ def threshold_bars_nb(ts, p1, p2, s1, s2, two, kind, threshold, out_ts, out_open
         t = ts[i]
         if i > 0 and t < ts[i - 1]:
             return count, i
-        price = p1[i] + p2[i] if two else p1[i]
-        size = s1[i] + s2[i] if two else s1[i]
+        price, size = _tick_nb(p1, p2, s1, s2, two, i)
         if not in_bar:
             in_bar = True
             open_ = high = low = price
@@ -121,12 +130,8 @@ def threshold_bars_nb(ts, p1, p2, s1, s2, two, kind, threshold, out_ts, out_open
         else:
             reached += price * size
         if reached >= threshold or i == n - 1:
-            out_ts[count] = t
-            out_open[count] = open_
-            out_high[count] = high
-            out_low[count] = low
-            out_close[count] = close
-            out_volume[count] = volume
+            _put_bar_nb(count, t, open_, high, low, close, volume, out_ts, out_open, out_high,
+                        out_low, out_close, out_volume)
             count += 1
             in_bar = False
     return count, -1

@@ -325,13 +325,30 @@ def _update_book(istate, rng, params, book, scratch, d_i64, d_i8, row, ts):
 
 
 @njit(cache=True)
+def _stamp(start_ns, t, count, last_ns):
+    """Return the time of an event at ``t`` s in ns, after the stream's last (``count`` so far)."""
+    ts = start_ns + np.int64(round(t * 1e9))
+    if count > 0 and ts <= last_ns:
+        ts = last_ns + 1
+    return ts
+
+
+@njit(cache=True)
+def _schedule_next(fstate, rng, t, f_exc, f_last, f_next, mu, alpha, decay):
+    """Excite a Hawkes stream by its event at ``t`` and draw when its next event comes."""
+    exc = fstate[f_exc] * math.exp(-decay * (t - fstate[f_last]))
+    exc += alpha
+    fstate[f_exc] = exc
+    fstate[f_last] = t
+    fstate[f_next] = t + hawkes_wait(rng, mu, exc, decay)
+
+
+@njit(cache=True)
 def _quote_event(fstate, istate, rng, params, quantiles, book, scratch, start_ns,
                  q_i64, nq, d_i64, d_i8, nd, with_book):
     t = fstate[F_Q_NEXT]
     _step_price(fstate, istate, rng, params, quantiles, t)
-    ts = start_ns + np.int64(round(t * 1e9))
-    if istate[I_NQ] > 0 and ts <= istate[I_Q_TS]:
-        ts = istate[I_Q_TS] + 1
+    ts = _stamp(start_ns, t, istate[I_NQ], istate[I_Q_TS])
     q_i64[0, nq] = ts
     q_i64[1, nq] = istate[I_BID]
     q_i64[2, nq] = istate[I_ASK]
@@ -341,11 +358,8 @@ def _quote_event(fstate, istate, rng, params, quantiles, book, scratch, start_ns
         nd = _update_book(istate, rng, params, book, scratch, d_i64, d_i8, nd, ts)
     istate[I_Q_TS] = ts
     istate[I_NQ] += 1
-    exc = fstate[F_Q_EXC] * math.exp(-params[P_Q_DECAY] * (t - fstate[F_Q_LAST]))
-    exc += params[P_Q_ALPHA]
-    fstate[F_Q_EXC] = exc
-    fstate[F_Q_LAST] = t
-    fstate[F_Q_NEXT] = t + hawkes_wait(rng, params[P_Q_MU], exc, params[P_Q_DECAY])
+    _schedule_next(fstate, rng, t, F_Q_EXC, F_Q_LAST, F_Q_NEXT, params[P_Q_MU],
+                   params[P_Q_ALPHA], params[P_Q_DECAY])
     return nd
 
 
@@ -355,9 +369,7 @@ def _trade_event(fstate, istate, rng, params, start_ns, t_i64, t_i8, nt):
     buy = uniform(rng, R_MAIN) < params[P_BUY]
     size = _lots(rng, R_MAIN, params[P_TS_MU], params[P_TS_SIGMA])
     shown = istate[I_ASK_SIZE] if buy else istate[I_BID_SIZE]
-    ts = start_ns + np.int64(round(t * 1e9))
-    if istate[I_NT] > 0 and ts <= istate[I_T_TS]:
-        ts = istate[I_T_TS] + 1
+    ts = _stamp(start_ns, t, istate[I_NT], istate[I_T_TS])
     t_i64[0, nt] = ts
     t_i64[1, nt] = istate[I_ASK] if buy else istate[I_BID]
     t_i64[2, nt] = min(size, shown)
@@ -365,11 +377,8 @@ def _trade_event(fstate, istate, rng, params, start_ns, t_i64, t_i8, nt):
     t_i8[0, nt] = SIDE_BUY if buy else SIDE_SELL
     istate[I_T_TS] = ts
     istate[I_NT] += 1
-    exc = fstate[F_T_EXC] * math.exp(-params[P_T_DECAY] * (t - fstate[F_T_LAST]))
-    exc += params[P_T_ALPHA]
-    fstate[F_T_EXC] = exc
-    fstate[F_T_LAST] = t
-    fstate[F_T_NEXT] = t + hawkes_wait(rng, params[P_T_MU], exc, params[P_T_DECAY])
+    _schedule_next(fstate, rng, t, F_T_EXC, F_T_LAST, F_T_NEXT, params[P_T_MU],
+                   params[P_T_ALPHA], params[P_T_DECAY])
 
 
 @njit(cache=True)
