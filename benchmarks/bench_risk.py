@@ -73,7 +73,7 @@ def numpy_mc_var(positions: np.ndarray, cov: np.ndarray, paths: int, dtype: type
 def numpy_historical(returns: np.ndarray, positions: np.ndarray) -> tuple[float, float]:
     pnl = returns @ positions
     var = -float(np.quantile(pnl, 0.01, method="inverted_cdf"))
-    return var, -float(np.sort(pnl)[: int(round(0.01 * pnl.size))].mean())
+    return var, -float(np.sort(pnl)[: round(0.01 * pnl.size)].mean())
 
 
 def bench_monte_carlo(paths: int, repeats: int) -> dict[str, object]:
@@ -130,7 +130,8 @@ def bench_correlation(repeats: int) -> dict[str, object]:
     sapphire_s = median_seconds(lambda: correlation(returns, backend="numba"), repeats)
     numpy_s = median_seconds(lambda: np.corrcoef(returns, rowvar=False), repeats)
     return {"shape": [2520, 500], "sapphire_s": round(sapphire_s, 4),
-            "numpy_corrcoef_s": round(numpy_s, 4), "speedup_vs_numpy": round(numpy_s / sapphire_s, 2)}
+            "numpy_corrcoef_s": round(numpy_s, 4),
+            "speedup_vs_numpy": round(numpy_s / sapphire_s, 2)}
 
 
 def bench_historical(repeats: int) -> dict[str, object]:
