@@ -1,10 +1,12 @@
 """Pin the public API. When you add a public name, add it here too (sorted)."""
 
 import sapphire
+import sapphire.accel
 import sapphire.backtest
 import sapphire.core
 import sapphire.data
 import sapphire.model
+import sapphire.risk
 import sapphire.strategy.indicators
 
 EXPECTED = {
@@ -89,6 +91,58 @@ EXPECTED = {
         "ATR", "BollingerArrays", "BollingerBands", "EMA", "MACD", "MACDArrays", "RSI",
         "RollingZScore", "SMA", "VWAP", "WMA", "atr", "bollinger", "ema", "macd",
         "rolling_zscore", "rsi", "sma", "vwap", "wma",
+    ],
+    sapphire.accel: [
+        "ArrayBackend",
+        "BACKEND_NAMES",
+        "ENV_VAR",
+        "NumbaBackend",
+        "NumpyBackend",
+        "Precision",
+        "Sampler",
+        "available_backends",
+        "clear_backend_cache",
+        "select_backend",
+    ],
+    sapphire.risk: [
+        "LikelihoodRatioTest",
+        "MonteCarloResult",
+        "NotPositiveDefiniteError",
+        "RISKMETRICS_LAMBDA",
+        "RiskError",
+        "ScenarioReplay",
+        "ShrinkageEstimate",
+        "StressResult",
+        "TrafficLight",
+        "VaRDecomposition",
+        "VaRResult",
+        "apply_shocks",
+        "basel_traffic_light",
+        "basel_zone_bounds",
+        "cholesky",
+        "christoffersen_independence",
+        "conditional_coverage",
+        "correlation",
+        "covariance_to_correlation",
+        "ewma_covariance",
+        "exceptions",
+        "historical_var",
+        "is_positive_definite",
+        "kupiec_pof",
+        "ledoit_wolf",
+        "monte_carlo_var",
+        "nearest_correlation",
+        "nearest_positive_definite",
+        "parametric_var",
+        "portfolio_parametric_var",
+        "portfolio_sigma",
+        "quantile_multipliers",
+        "replay_scenario",
+        "sample_covariance",
+        "scenario_pnl",
+        "simulate_pnl",
+        "var_decomposition",
+        "var_es_from_pnl",
     ],
 }
 
