@@ -144,11 +144,7 @@ def enforce_order(table: pa.Table, data_type: DataType, policy: OrderPolicy,
     disorder = first_disorder(table, data_type, previous_key)
     if disorder >= 0:
         if policy.on_disorder is OnDisorder.REJECT:
-            key = ROLES[data_type].order_by[0]
-            raise DataValidationError(
-                "timestamp goes backwards (choose the 'sort' repair to accept it)",
-                row=disorder + 1, column=key, value=int(_numpy(table, key)[disorder]),
-            )
+            raise _backwards(table, data_type, disorder, previous_key)
         order = sort_order(table, data_type)
         table = table.take(pa.array(order))
     else:
@@ -165,6 +161,22 @@ def enforce_order(table: pa.Table, data_type: DataType, policy: OrderPolicy,
             )
         table = table.filter(pa.array(~duplicates))
     return table
+
+
+def _backwards(table: pa.Table, data_type: DataType, row: int,
+               previous_key: tuple[int, ...] | None) -> DataValidationError:
+    """Return the error for ``row`` sorting before the row before it, naming the column that
+    went backwards: the first of the ordering key that differs from that row's."""
+    names = ROLES[data_type].order_by
+    key = order_key(table, data_type, row)
+    before = previous_key if row == 0 and previous_key is not None else order_key(
+        table, data_type, row - 1)
+    column, value = next(((n, v) for n, v, b in zip(names, key, before, strict=True) if v != b),
+                         (names[-1], key[-1]))
+    what = ("timestamp goes backwards" if column == names[0]
+            else f"{column} goes backwards within one timestamp")
+    return DataValidationError(f"{what} (choose the 'sort' repair to accept it)", row=row + 1,
+                               column=column, value=value)
 
 
 def validate(table: pa.Table | pa.RecordBatch, data_type: DataType | str, *,

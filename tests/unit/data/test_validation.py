@@ -147,9 +147,23 @@ def test_previous_key_across_chunks():
 def test_l2_orders_by_timestamp_then_sequence():
     assert validate(l2([1, 1, 2], [1, 2, 0]), "l2_deltas").num_rows == 3
     with pytest.raises(
-        DataValidationError, match=r"row 2, column 'ts_event': timestamp goes backwards"
+        DataValidationError,
+        match=r"row 2, column 'sequence': sequence goes backwards within one timestamp.*\(was 1\)"
     ):
         validate(l2([1, 1, 2], [2, 1, 3]), "l2_deltas")
+    with pytest.raises(
+        DataValidationError, match=r"row 3, column 'ts_event': timestamp goes backwards.*\(was 0\)"
+    ):
+        validate(l2([1, 1, 0], [1, 2, 3]), "l2_deltas")
+
+
+def test_sequence_going_back_across_chunks_names_the_sequence():
+    with pytest.raises(DataValidationError,
+                       match=r"row 11, column 'sequence': sequence goes backwards.*\(was 3\)"):
+        validate(l2([5], [3]), "l2_deltas", previous_key=(5, 4), row_offset=10)
+    with pytest.raises(DataValidationError,
+                       match=r"row 1, column 'ts_event': timestamp goes backwards.*\(was 4\)"):
+        validate(l2([4], [9]), "l2_deltas", previous_key=(5, 4))
     repaired = validate(l2([2, 1, 1], [0, 2, 1], price=[30, 20, 10]), "l2_deltas", policy=REPAIR)
     assert repaired.column("price").to_pylist() == [10, 20, 30]
 

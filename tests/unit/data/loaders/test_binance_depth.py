@@ -50,8 +50,8 @@ def test_a_message_split_by_chunks_is_kept_whole(tmp_path):
     ("BTCUSDT,{T},12,12,b,set,99.90,-2.000,10", DataValidationError, "qty"),
     ("BTCUSDT,{T},12,12,x,set,99.90,2.000,10", DataValidationError, "side"),
     ("BTCUSDT,{T},12,12,b,oops,99.90,2.000,10", DataValidationError, "update_type"),
-    # validation names the first ordering column even when the sequence goes back
-    ("BTCUSDT,{T},9,9,b,set,99.90,2.000,10", DataValidationError, "timestamp"),
+    # same timestamp, the sequence goes back: the sequence's file column is named
+    ("BTCUSDT,{T},9,9,b,set,99.90,2.000,10", DataValidationError, "last_update_id"),
     ("ETHUSDT,{T},12,12,b,set,99.90,2.000,10", UnknownInstrumentError, "symbol"),
 ])
 def test_bad_rows(tmp_path, line, error, column):
@@ -59,4 +59,14 @@ def test_bad_rows(tmp_path, line, error, column):
         BTCUSDT,{T},11,11,a,set,100.10,0.000,10
         {line.format(T=T)}""")
     with pytest.raises(error, match=rf"d\.csv, row 2, column '{column}'"):
+        read_all(BinanceDepthLoader(), path, BTCUSDT)
+
+
+def test_update_id_going_back_within_a_millisecond_names_last_update_id(tmp_path):
+    path = write(tmp_path, "d.csv", f"""{HEADER}
+        BTCUSDT,{T},11,12,a,set,100.10,1.000,10
+        BTCUSDT,{T},9,10,b,set,99.90,2.000,8""")
+    with pytest.raises(DataValidationError,
+                       match=r"d\.csv, row 2, column 'last_update_id': sequence goes backwards"
+                             r".*\(was 10\)"):
         read_all(BinanceDepthLoader(), path, BTCUSDT)
