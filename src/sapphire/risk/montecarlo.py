@@ -143,8 +143,8 @@ def monte_carlo_var(positions: ArrayLike, cov: ArrayLike, *, confidence: float =
     --------
     >>> import numpy as np
     >>> r = monte_carlo_var([1e6, -4e5], np.array([[1e-4, 3e-5], [3e-5, 4e-4]]), seed=7)
-    >>> round(r.var / 1e3)  # about 2.33 * sqrt(w' C w) = 2.33 * 11.6k
-    27
+    >>> round(r.var / 1e3)  # thousands; parametric: 2.326 * sqrt(w' C w) = 2.326 * 11.83k = 27.5k
+    28
     """
     level = check_confidence(confidence)
     be = select_backend(backend)
