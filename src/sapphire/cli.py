@@ -140,7 +140,7 @@ def formats() -> None:
     table = Table("format", "data type", "description")
     for name, loader in sorted(LOADERS.items()):
         doc = (loader.__doc__ or "").strip().splitlines()
-        table.add_row(name, str(loader.data_type), doc[0] if doc else "")
+        table.add_row(name, loader.data_type_text(), doc[0] if doc else "")
     console.print(table)
 
 

@@ -41,6 +41,11 @@ class Loader(abc.ABC):
     name: ClassVar[str]
     data_type: ClassVar[DataType]
 
+    @classmethod
+    def data_type_text(cls) -> str:
+        """Say what the loader produces, or how that is chosen (for ``sapphire data formats``)."""
+        return str(cls.data_type)
+
     def read(self, path: str | Path, instrument: Instrument, *, policy: OrderPolicy = STRICT,
              chunk_rows: int = 1_000_000, progress: bool = False) -> Iterator[pa.Table]:
         """Stream ``path`` as tables with exactly ``schema_for(self.data_type)``.

@@ -95,6 +95,12 @@ class DatabentoLoader(Loader):
         self.data_type = _DATA_TYPES[self.layout]  # type: ignore[misc]
         self._bar_ns = BarSpec.parse(_BAR_SPECS[schema]).step_ns if schema in _BAR_SPECS else 0
 
+    @classmethod
+    def data_type_text(cls) -> str:
+        kinds = ", ".join(f"{layout}{'-*' if layout == 'ohlcv' else ''}: {kind}"
+                          for layout, kind in _DATA_TYPES.items())
+        return f"by the schema option ({kinds})"
+
     def __repr__(self) -> str:
         return f"DatabentoLoader({self.schema!r}, instrument_id={self.instrument_id})"
 

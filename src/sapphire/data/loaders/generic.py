@@ -29,6 +29,14 @@ class _TabularLoader(Loader):
     """A loader whose file is a table, converted through a :class:`ColumnMap`."""
 
     mapping: ColumnMap
+    #: Whether the caller picks the data type (the generic loaders) rather than the format.
+    data_type_chosen: ClassVar[bool] = False
+
+    @classmethod
+    def data_type_text(cls) -> str:
+        if not cls.data_type_chosen:
+            return super().data_type_text()
+        return f"chosen with --data-type ({', '.join(t.value for t in DataType)})"
 
     def _map(self, data_type: DataType | str, columns: Mapping[str, str], timestamp: str,
              tz: str | None, symbol_column: str | None, buy: Collection[str] | str,
@@ -103,6 +111,7 @@ class CsvLoader(_CsvTable):
 
     name: ClassVar[str] = "csv"
     data_type: ClassVar[DataType] = DataType.QUOTES
+    data_type_chosen: ClassVar[bool] = True
 
     def __init__(self, data_type: DataType | str, columns: Mapping[str, str], *,
                  timestamp: str = "iso", tz: str | None = None, delimiter: str = ",",
@@ -127,6 +136,7 @@ class ParquetLoader(_ParquetTable):
 
     name: ClassVar[str] = "parquet"
     data_type: ClassVar[DataType] = DataType.QUOTES
+    data_type_chosen: ClassVar[bool] = True
 
     def __init__(self, data_type: DataType | str, columns: Mapping[str, str], *,
                  timestamp: str = "auto", tz: str | None = None,

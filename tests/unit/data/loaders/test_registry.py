@@ -35,3 +35,14 @@ def test_unknown_name_lists_the_known_ones():
 def test_unknown_option_is_a_config_error():
     with pytest.raises(ConfigError, match=r"loader 'binance-trades': invalid options \['tz'\]"):
         get_loader("binance-trades", tz="UTC")
+
+
+def test_data_type_text_says_how_the_type_is_chosen():
+    texts = {name: cls.data_type_text() for name, cls in LOADERS.items()}
+    generic = "chosen with --data-type (trades, quotes, l2_deltas, l3_orders, bars)"
+    assert texts["csv"] == texts["parquet"] == generic
+    assert texts["databento"] == (
+        "by the schema option (mbo: l3_orders, mbp-1: quotes, trades: trades, ohlcv-*: bars)")
+    assert texts["binance-trades"] == "trades"
+    assert texts["tardis-l2"] == "l2_deltas"
+    assert texts["bars-csv"] == "bars"
