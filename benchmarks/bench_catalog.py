@@ -4,14 +4,20 @@ Peer: NautilusTrader 1.221 (``QuoteTickDataWrangler`` + ``ParquetDataCatalog``),
 the same process when installed (``make bench-nautilus-env`` builds its own venv).
 
 Usage: python benchmarks/bench_catalog.py [--rows 10000000] [--repeats 3] [--no-peer]
+                                         [--compression lz4]
 Prints machine info, then one JSON line; also writes benchmarks/results/catalog.json.
+Import figures are the median of the repeats, with every repeat's wall and CPU time
+and the 1-minute load average around the runs (the machine is shared: CPU seconds
+per import are the figure least moved by other work).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -22,12 +28,11 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _machine import machine_info, median_seconds  # noqa: E402
-
-from sapphire.data.catalog import Catalog  # noqa: E402
-from sapphire.data.ingest import import_file  # noqa: E402
-from sapphire.data.loaders.generic import CsvLoader  # noqa: E402
-from sapphire.model.instruments import FxPair  # noqa: E402
+from _machine import machine_info, median_seconds
+from sapphire.data.catalog import Catalog
+from sapphire.data.ingest import import_file
+from sapphire.data.loaders.generic import CsvLoader
+from sapphire.model.instruments import FxPair
 
 WORK = Path(__file__).parent / ".work"
 RESULTS = Path(__file__).parent / "results" / "catalog.json"
@@ -59,9 +64,9 @@ def make_csv(rows: int) -> Path:
     return path
 
 
-def sapphire_import(path: Path, target: Path) -> int:
+def sapphire_import(path: Path, target: Path, compression: str = "lz4") -> int:
     shutil.rmtree(target, ignore_errors=True)
-    catalog = Catalog(target)
+    catalog = Catalog(target, compression=compression)
     loader = CsvLoader("quotes", COLUMNS, timestamp="iso")
     return import_file(catalog, path, loader, INSTRUMENT).rows
 
@@ -81,19 +86,38 @@ def nautilus_import(path: Path, target: Path) -> int:
     return len(ticks)
 
 
+def timed_imports(path: Path, target: Path, repeats: int, compression: str) -> dict[str, list]:
+    """Wall and process CPU seconds of each of ``repeats`` imports, and the load around them."""
+    walls, cpus, loads = [], [], [os.getloadavg()[0]]
+    for _ in range(repeats):
+        cpu_before, started = os.times(), time.perf_counter()
+        sapphire_import(path, target, compression)
+        wall, cpu_after = time.perf_counter() - started, os.times()
+        walls.append(wall)
+        cpus.append(cpu_after.user + cpu_after.system - cpu_before.user - cpu_before.system)
+        loads.append(os.getloadavg()[0])
+    return {"wall": walls, "cpu": cpus, "load": loads}
+
+
+def catalog_bytes(root: Path) -> int:
+    return sum(p.stat().st_size for p in root.rglob("*.parquet"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--compression", default="lz4", help="Parquet codec of the catalog")
     args = parser.parse_args()
     info = machine_info()
     print(json.dumps(info), file=sys.stderr)
     path = make_csv(args.rows)
     scratch = Path(tempfile.mkdtemp(prefix="sapphire-bench-"))
     target = scratch / "sapphire"
-    sapphire_import(path, target)  # warm-up: compiles kernels, fills the page cache
-    import_s = median_seconds(lambda: sapphire_import(path, target), args.repeats)
+    sapphire_import(path, target, args.compression)  # warm-up: kernels, page cache
+    runs = timed_imports(path, target, args.repeats, args.compression)
+    import_s = statistics.median(runs["wall"])
     catalog = Catalog(target)
     day = "2024-01-01"
     assert catalog.read_day("quotes", INSTRUMENT.id, day).num_rows > 0
@@ -101,8 +125,15 @@ def main() -> None:
     read_s = median_seconds(lambda: catalog.read_day("quotes", INSTRUMENT.id, day), 7)
     result = {
         "benchmark": "catalog", "rows": args.rows, "machine": info,
+        "compression": args.compression,
         "sapphire_import_s": round(import_s, 3),
         "sapphire_import_rows_per_s": round(args.rows / import_s),
+        "sapphire_import_rows_per_s_range": [round(args.rows / max(runs["wall"])),
+                                             round(args.rows / min(runs["wall"]))],
+        "sapphire_import_wall_s_each": [round(t, 3) for t in runs["wall"]],
+        "sapphire_import_cpu_s_each": [round(t, 3) for t in runs["cpu"]],
+        "load_avg_1m_around_imports": [round(x, 2) for x in runs["load"]],
+        "catalog_bytes": catalog_bytes(target),
         "sapphire_read_day_rows": read_rows,
         "sapphire_read_day_s": round(read_s, 4),
         "sapphire_read_rows_per_s": round(read_rows / read_s),
