@@ -166,6 +166,8 @@ class ExecutionEngine:
                 isinstance(event, OrderFilled) or order.is_closed):
             for sibling_id in order.linked_ids:
                 sibling = self.cache.orders.get(sibling_id)
+                if sibling is not None and _unreleased(sibling):
+                    continue  # its OTO parent decides its fate (and names itself as why)
                 if sibling is not None and not sibling.is_closed \
                         and sibling.status != OrderStatus.PENDING_CANCEL:
                     self.cancel(sibling, reason=f"OCO: {order.order_id} {order.status.value}")
@@ -187,3 +189,8 @@ class ExecutionEngine:
             return
         child.quantity = parent.filled
         self._send(child)
+
+
+def _unreleased(order: Order) -> bool:
+    """An OTO child still waiting for its parent (it never reached a venue)."""
+    return order.parent_id is not None and order.status == OrderStatus.INITIALIZED

@@ -121,7 +121,7 @@ class Account:
         """Book a fill; return the position and the PnL the fill realized (gross)."""
         position = self.position_for(instrument_id, position_id)
         if position is None:
-            position = self._open(instrument_id, ts)
+            position = self._open(instrument_id, ts, position_id)
         realized = position.apply_fill(sign, lots, price, fee, ts)
         self.net_lots[instrument_id] = self.net_lots.get(instrument_id, 0) + sign * lots
         self.realized_pnl += realized
@@ -133,10 +133,12 @@ class Account:
             self.closed_positions.append(position)
         return position, realized
 
-    def _open(self, instrument_id: object, ts: int) -> Position:
+    def _open(self, instrument_id: object, ts: int, position_id: str | None = None) -> Position:
+        """Open a position: netting, the instrument's; hedging, the one named (a mirror of
+        the venue's account opens the id the venue reported) or a new numbered one."""
         if self.position_mode == PositionMode.NETTING:
             position_id = f"{instrument_id}"
-        else:
+        elif position_id is None:
             self._counter += 1
             position_id = f"{instrument_id}-P{self._counter}"
         position = Position(position_id, self._math[instrument_id], ts)

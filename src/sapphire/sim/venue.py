@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from sapphire.core.enums import Side
 from sapphire.core.time import NS_PER_DAY
-from sapphire.model.account import Account, AccountType
+from sapphire.model.account import Account, AccountType, PositionMode
 from sapphire.model.order_events import (
     OrderAccepted,
     OrderCanceled,
@@ -90,6 +90,8 @@ class SimulatedVenue:
         self._instruments: dict[object, Instrument] = {}
         self._working: dict[int, list[Order]] = {}
         self._trade_count = 0
+        # hedging: the position each order's first fill opened, for its later fills
+        self._order_positions: dict[str, str] = {}
 
     # -- set-up -----------------------------------------------------------------------------
 
@@ -193,16 +195,24 @@ class SimulatedVenue:
         return self._funding_problem(order, index, position)
 
     def _funding_problem(self, order: Order, index: int, position: int) -> str:
+        if order.reduce_only:  # checked above to shrink the position: needs no funds
+            return ""
         math = self.account.math(order.instrument_id)
         price = order.price or order.trigger_price or self._touch(order, index)
-        added = _exposure_added(position, self._pending_lots(order.instrument_id),
-                                order.sign * order.quantity)
+        pending = self._pending_lots(order.instrument_id)
+        if self.account.type == AccountType.CASH and order.side == Side.SELL:
+            # a cash account sells only what it holds, net of the sells already working
+            sells = self._pending_lots(order.instrument_id, Side.SELL)
+            if position + sells - order.quantity < 0:
+                return (f"a cash account cannot sell short: holds {position} lots, selling "
+                        f"{order.quantity}" + (f" with {-sells} already on sale" if sells
+                                               else ""))
+            return ""
+        added = _exposure_added(position, pending, order.sign * order.quantity)
         if added <= 0:
             return ""
+        self._mark_positions()
         if self.account.type == AccountType.CASH:
-            if order.side == Side.SELL:
-                return (f"a cash account cannot sell short: holds {position} lots, selling "
-                        f"{order.quantity}")
             needed = math.notional(added, price)
             free = self.account.balance - self.account.position_margin() \
                 - self._open_order_funds(AccountType.CASH)
@@ -217,15 +227,25 @@ class SimulatedVenue:
                     f"{free:.2f} available")
         return ""
 
-    def _pending_lots(self, instrument_id: object) -> int:
+    def _pending_lots(self, instrument_id: object, side: Side | None = None) -> int:
+        """Signed lots of the working orders that can grow a position (not reduce-only)."""
         orders = self._working.get(self._index[instrument_id], ())
-        return sum(order.sign * order.leaves for order in orders)
+        return sum(order.sign * order.leaves for order in orders
+                   if not order.reduce_only and (side is None or order.side == side))
+
+    def _mark_positions(self) -> None:
+        """Value the account's positions at the current mids before checking margin."""
+        market = self.market
+        for instrument_id, index in self._index.items():
+            if market.has_market[index]:
+                self.account.mark(instrument_id,
+                                  (int(market.bid[index]) + int(market.ask[index])) / 2.0)
 
     def _open_order_funds(self, kind: AccountType) -> float:
         total = 0.0
         for index, orders in self._working.items():
             for order in orders:
-                if kind == AccountType.CASH and order.side == Side.SELL:
+                if order.reduce_only or (kind == AccountType.CASH and order.side == Side.SELL):
                     continue
                 math = self.account.math(order.instrument_id)
                 price = order.price or order.trigger_price or self._touch(order, index)
@@ -312,11 +332,7 @@ class SimulatedVenue:
             return
         if self._dice.slips():
             price += 1 if buy else -1
-        if buy:
-            self.market.ask_lots[index] -= lots
-        else:
-            self.market.bid_lots[index] -= lots
-        self._fill(order, index, lots, price, "taker")
+        self._consume(index, buy, self._fill(order, index, lots, price, "taker"))
 
     def _rest(self, order: Order, index: int, bid: int, ask: int) -> None:
         """A resting limit: fill at its own price as a maker if the market crossed it."""
@@ -328,11 +344,14 @@ class SimulatedVenue:
         lots = min(order.leaves, available)
         if lots <= 0 or order.price is None:
             return
+        self._consume(index, buy, self._fill(order, index, lots, order.price, "maker"))
+
+    def _consume(self, index: int, buy: bool, lots: int) -> None:
+        """Take ``lots`` off the displayed size a later order at the same point sees."""
         if buy:
             self.market.ask_lots[index] -= lots
         else:
             self.market.bid_lots[index] -= lots
-        self._fill(order, index, lots, order.price, "maker")
 
     def _available(self, index: int, buy: bool) -> int:
         """Lots the touch offers to a buy (the ask side) or a sell (the bid side)."""
@@ -340,35 +359,55 @@ class SimulatedVenue:
             return UNLIMITED
         return int(self.market.ask_lots[index] if buy else self.market.bid_lots[index])
 
-    def _fill(self, order: Order, index: int, lots: int, price: int, liquidity: str) -> None:
-        position = self.account.net_quantity(order.instrument_id)
+    def _fill(self, order: Order, index: int, lots: int, price: int, liquidity: str) -> int:
+        """Fill up to ``lots`` of ``order`` at ``price``; return the lots filled."""
         if order.reduce_only:
-            lots = min(lots, abs(position)) if _reduces(position, order.sign, lots) else 0
-            if lots == 0:
-                self._close(order, index, OrderCanceled(
-                    order_id=order.order_id, ts_event=self._now(),
-                    reason="reduce-only order canceled: the position is already closed"))
-                return
+            # never past flat: a reduce-only order fills at most what is left to close
+            lots = min(lots, abs(self.account.net_quantity(order.instrument_id)))
+            if lots <= 0:
+                return 0
         instrument = self._instruments[order.instrument_id]
         math = self.account.math(order.instrument_id)
         rate = instrument.maker_fee if liquidity == "maker" else instrument.taker_fee
         fee = math.notional(lots, price) * float(rate)
         now = self._now()
-        self.account.apply_fill(order.instrument_id, order.sign, lots, price, fee, now,
-                                order.position_id)
+        hedging = self.account.position_mode == PositionMode.HEDGING
+        position_id = order.position_id or self._order_positions.get(order.order_id)
+        position, _ = self.account.apply_fill(order.instrument_id, order.sign, lots, price, fee,
+                                              now, position_id)
+        if hedging and order.leaves > lots:
+            self._order_positions[order.order_id] = position.position_id
+        else:
+            self._order_positions.pop(order.order_id, None)
         self._trade_count += 1
         event = OrderFilled(order_id=order.order_id, ts_event=now,
                             instrument_id=str(order.instrument_id), side=order.sign,
                             quantity=lots, price=price, fee=fee, liquidity=liquidity,
                             trade_id=f"{self.name}-{self._trade_count}",
-                            position_id=order.position_id or "")
+                            position_id=position.position_id)
         self._emit(event)
-        if order.leaves == 0:
+        if order.leaves == 0 and order in self._working[index]:
             self._working[index].remove(order)
+        self._cancel_stale_reduce_only(order.instrument_id, index)
+        return lots
+
+    def _cancel_stale_reduce_only(self, instrument_id: object, index: int) -> None:
+        """Cancel reduce-only orders that can no longer reduce the position (it is flat or
+        on their side now), at once rather than when the market reaches them."""
+        position = self.account.net_quantity(instrument_id)
+        for order in list(self._working[index]):
+            if order.reduce_only and not order.is_closed \
+                    and not _reduces(position, order.sign, 1):
+                why = ("the position is flat" if position == 0
+                       else f"it would grow the position of {position} lots")
+                self._close(order, index, OrderCanceled(
+                    order_id=order.order_id, ts_event=self._now(),
+                    reason=f"reduce-only order canceled: {why}"))
 
     def _close(self, order: Order, index: int, event: OrderEvent) -> None:
         if order in self._working[index]:
             self._working[index].remove(order)
+        self._order_positions.pop(order.order_id, None)
         self._emit(event)
         self._refresh(index)
 

@@ -41,10 +41,10 @@ def spot(**overrides: Any) -> SpotPair:
 
 
 def inverse_perp() -> Perpetual:
-    """An inverse BTC perpetual: contracts of 100 USD, settled in BTC, tick 0.5, lot 1."""
+    """An inverse BTC perpetual: contracts of 100 USD, settled in BTC, tick 0.5, lot 0.1."""
     return Perpetual(id=PERP_ID, quote_currency="USD", base_currency="BTC",
                      settlement_currency="BTC", price_increment=PRICE_TICK,
-                     size_increment=Decimal(1), multiplier=Decimal(100), is_inverse=True,
+                     size_increment=LOT, multiplier=Decimal(100), is_inverse=True,
                      maker_fee=MAKER_FEE, taker_fee=TAKER_FEE, initial_margin=Decimal("0.1"),
                      maintenance_margin=Decimal("0.05"))
 
