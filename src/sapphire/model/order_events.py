@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import msgspec
 
-from sapphire.model.orders import OrderStatus
+from sapphire.model.orders import OrderStateError, OrderStatus
 
 if TYPE_CHECKING:
     from sapphire.model.orders import Order
@@ -90,16 +90,26 @@ class OrderPendingCancel(OrderEvent, frozen=True, kw_only=True):
 
 
 class OrderUpdated(OrderEvent, frozen=True, kw_only=True):
-    """The venue applied a modify: new quantity, price or trigger price."""
+    """The venue applied a modify: new quantity, price or trigger price.
+
+    ``trailed`` marks the venue moving a trailing stop's trigger on its own: that answers
+    no request, so a modify or cancel pending meanwhile stays pending.
+    """
 
     quantity: int
     price: int | None = None
     trigger_price: int | None = None
+    trailed: bool = False
 
     def apply_to(self, order: Order) -> None:
-        if order.status in (OrderStatus.PENDING_UPDATE, OrderStatus.PENDING_CANCEL):
+        if self.trailed:
+            if not order.is_working:
+                raise OrderStateError(f"order {order.order_id}: cannot trail an order that "
+                                      f"is {order.status.value}")
+            order.ts_last = self.ts_event
+        elif order.status in (OrderStatus.PENDING_UPDATE, OrderStatus.PENDING_CANCEL):
             order.restore(self.ts_event)
-        else:  # trailing stops are updated by the venue with no request pending
+        else:
             order.transition(order.status, self.ts_event)
         order.quantity = self.quantity
         order.price = self.price

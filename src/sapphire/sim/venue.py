@@ -14,9 +14,22 @@ Fill rules (deterministic by default, see :class:`~sapphire.sim.models.FillModel
   improvement included); otherwise it rests and fills at its own price as a maker when
   the market trades through it (and on a touch, with ``prob_fill_on_limit``);
 * FOK fills completely at once or is canceled; IOC cancels whatever did not fill at once;
-* post-only orders that would take liquidity are rejected; reduce-only orders that would
-  grow the position are rejected (and their rest canceled once the position is flat);
+* post-only orders that would take liquidity are rejected; reduce-only orders larger than
+  the position, or on its side, are rejected; a reduce-only order fills at most what is
+  left to close and is canceled as soon as a fill leaves the position flat (or on its
+  side), not when the market next reaches it;
 * GTD orders expire at ``expire_ns``, DAY orders at the end of their UTC day.
+
+Funds, checked on arrival (reduce-only orders need none and reserve none):
+
+* a cash account pays in full for buys (working buys reserve their notional) and sells only
+  what it holds net of the sells already working;
+* a margin account needs ``notional * max(initial_margin, 1 / leverage)`` of free margin
+  (equity at the current mids, less the margin of positions and working orders) for the
+  exposure an order adds.
+
+Hedging accounts book every fill of one order to one position (the one ``position_id``
+names, or the one the order's first fill opened); fills report the position's id.
 """
 
 from __future__ import annotations
@@ -305,7 +318,7 @@ class SimulatedVenue:
         if trigger is not None:
             self._emit(OrderUpdated(order_id=order.order_id, ts_event=self._now(),
                                     quantity=order.quantity, price=order.price,
-                                    trigger_price=trigger))
+                                    trigger_price=trigger, trailed=True))
 
     def _marketable(self, order: Order, index: int) -> bool:
         if order.type == OrderType.MARKET:

@@ -241,3 +241,18 @@ def test_status_flags() -> None:
                                               S.PENDING_UPDATE, S.PENDING_CANCEL}
     assert OrderType.LIMIT.has_price and not OrderType.LIMIT.has_trigger
     assert OrderType.TRAILING_STOP_LIMIT.is_trailing and OrderType.STOP_LIMIT.has_trigger
+
+
+def test_a_trailing_update_answers_no_request() -> None:
+    # the venue moving a trailing trigger leaves a pending cancel pending
+    order = new_order(OrderType.TRAILING_STOP_MARKET, price=None, trigger_price=190,
+                      trailing_offset=10)
+    order.status = S.ACCEPTED
+    order.apply(OrderPendingCancel(order_id="O-1", ts_event=6))
+    order.apply(OrderUpdated(order_id="O-1", ts_event=7, quantity=10, trigger_price=195,
+                             trailed=True))
+    assert (order.status, order.trigger_price, order.ts_last) == (S.PENDING_CANCEL, 195, 7)
+    order.apply(OrderCanceled(order_id="O-1", ts_event=8))
+    with pytest.raises(OrderStateError, match="cannot trail an order that is canceled"):
+        order.apply(OrderUpdated(order_id="O-1", ts_event=9, quantity=10, trigger_price=199,
+                                 trailed=True))

@@ -204,3 +204,23 @@ def test_cancel_sent_with_the_order_arrives_after_it() -> None:
     assert kinds(out) == ["Submitted", "PendingCancel", "Accepted", "Filled", "CancelRejected"]
     assert out.fill_rows() == [("Script-1", 1, 1.0, 99.0, "taker", 0.099)]
     assert out.status("Script-1") == ("filled", 1.0, "order is filled")
+
+
+def test_trailing_stop_keeps_its_pending_cancel_while_it_trails() -> None:
+    statuses: list[str] = []
+
+    def trail(s: Any) -> None:
+        s.order = s.orders.trailing_stop_market(SPOT_ID, SELL, "1", trailing_offset="1")
+        s.submit(s.order)
+
+    data = quotes([(1, 100, 100.5, 2, 2), (2, 101, 101.5, 2, 2), (3, 102, 102.5, 2, 2),
+                   (10, 102, 102.5, 2, 2)])
+    out = run(data, {1: trail, 2: lambda s: s.cancel(s.order),
+                     3: lambda s: statuses.append(s.order.status.value)},
+              venue=latency(cancel_ns=5))
+    # the trigger moves 99 -> 100 -> 101 while the cancel (sent at t=2) is in flight
+    assert statuses == ["pending_cancel"]
+    assert kinds(out) == ["Submitted", "Accepted", "Updated", "Updated", "PendingCancel",
+                          "Updated", "Canceled"]
+    assert out.orders["Script-1"]["trigger_price"] == 101.0
+    assert out.status("Script-1") == ("canceled", 0.0, "canceled by strategy")
