@@ -171,9 +171,15 @@ class SimulatedVenue:
                 order_id=order.order_id, ts_event=now,
                 reason=f"new quantity {quantity} lots is not above the filled {order.filled}"))
             return
+        index = self._index[order.instrument_id]
+        if order.post_only and price is not None and self._crosses(order.side, price, index):
+            # the same rule as on arrival: a post-only order never takes
+            self._emit(OrderModifyRejected(
+                order_id=order.order_id, ts_event=now,
+                reason="post-only order would take liquidity at the new price"))
+            return
         self._emit(OrderUpdated(order_id=order.order_id, ts_event=now, quantity=quantity,
                                 price=price, trigger_price=trigger_price))
-        index = self._index[order.instrument_id]
         self._activate(order, index, arriving=True)
         self._refresh(index)
 
@@ -326,7 +332,11 @@ class SimulatedVenue:
         price = order.price if not order.type.has_trigger else matching.limit_after_trigger(order)
         if price is None:
             return order.triggered
-        if order.side == Side.BUY:
+        return self._crosses(order.side, price, index)
+
+    def _crosses(self, side: Side, price: int, index: int) -> bool:
+        """Whether a limit at ``price`` would take the touch now."""
+        if side == Side.BUY:
             return bool(self.market.ask[index] <= price)
         return bool(self.market.bid[index] >= price)
 

@@ -224,3 +224,16 @@ def test_trailing_stop_keeps_its_pending_cancel_while_it_trails() -> None:
                           "Updated", "Canceled"]
     assert out.orders["Script-1"]["trigger_price"] == 101.0
     assert out.status("Script-1") == ("canceled", 0.0, "canceled by strategy")
+
+
+def test_modify_of_a_post_only_order_into_the_market_is_rejected() -> None:
+    def modify(s: Any) -> None:
+        s.modify(s.order, price="101")
+
+    data = quotes([(1, 100, 101, 2, 2), (2, 100, 101, 2, 2)])
+    out = run(data, {1: rest_buy(price="100", post_only=True), 2: modify})
+    assert out.fills == []
+    assert kinds(out)[-2:] == ["PendingUpdate", "ModifyRejected"]
+    assert out.strategy.events[-1].reason == "post-only order would take liquidity at the new price"
+    row = out.orders["Script-1"]
+    assert (row["status"], row["price"]) == ("accepted", 100.0)

@@ -180,3 +180,30 @@ def test_post_only_is_rejected_when_marketable_and_makes_otherwise() -> None:
     assert out.strategy.kinds("Script-1") == ["OrderSubmitted", "OrderRejected"]
     # t=2: ask 100 trades through 100.5 -> maker fill, fee 100.5 * 0.0002 = 0.0201
     assert out.fill_rows() == [("Script-2", 1, 1.0, 100.5, "maker", 0.0201)]
+
+
+# -- fill models ------------------------------------------------------------------------------
+
+def test_certain_slippage_fills_one_tick_worse() -> None:
+    venue = VenueConfig(name="SIM", currency="USDT", starting_balance=START,
+                        fill_model=FillModel(prob_slippage=1.0))
+    out = run(quotes([(1, 100, 101, 2, 2)]), {1: both(market(BUY, "1"), market(SELL, "1"))},
+              venue=venue)
+    # one tick is 0.5: the buy pays 101.5, the sell gets 99.5
+    assert out.fill_rows() == [("Script-1", 1, 1.0, 101.5, "taker", 0.1015),
+                               ("Script-2", -1, 1.0, 99.5, "taker", 0.0995)]
+
+
+def test_probabilistic_fills_repeat_with_the_seed() -> None:
+    data = quotes([(t, 100, 101, 50, 50) for t in range(1, 41)])
+    steps = {t: market(BUY if t % 2 else SELL, "1") for t in range(1, 41)}
+
+    def prices(seed: int) -> list[float]:
+        venue = VenueConfig(name="SIM", currency="USDT", starting_balance=START,
+                            fill_model=FillModel(prob_slippage=0.5, seed=seed))
+        return [row[3] for row in run(data, steps, venue=venue).fill_rows()]
+
+    first = prices(7)
+    assert first == prices(7)
+    # 40 draws at p = 0.5: some slipped and some did not
+    assert {101.0, 101.5} <= set(first) and {100.0, 99.5} <= set(first)
