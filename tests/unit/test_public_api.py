@@ -11,6 +11,8 @@ import sapphire.strategy.indicators
 
 EXPECTED = {
     sapphire.backtest: [
+        "BacktestConfig",
+        "BacktestEngine",
         "BacktestResult",
         "RunInfo",
         "StatisticsConfig",
@@ -22,6 +24,7 @@ EXPECTED = {
         "print_summary",
         "round_trips",
         "summary_renderable",
+        "VenueConfig",
         "write_html_report",
     ],
     sapphire: ["DataType", "Instrument", "InstrumentId", "__version__"],

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from sapphire.backtest.replay_nb import BAR, QUOTE
+from sapphire.backtest.kinds import BAR, QUOTE
 from sapphire.backtest.tables import FILLS_SCHEMA, ORDERS_SCHEMA, POSITIONS_SCHEMA
 
 if TYPE_CHECKING:

@@ -25,7 +25,7 @@ from sapphire.backtest import collect
 from sapphire.backtest.config import BacktestConfig, VenueConfig
 from sapphire.backtest.equity import grid_equity, merge_samples
 from sapphire.backtest.feeds import BarFeed, QuoteFeed, TradeFeed
-from sapphire.backtest.replay_nb import BAR, QUOTE, TRADE
+from sapphire.backtest.kinds import BAR, QUOTE, TRADE
 from sapphire.backtest.streams import Stream, Timeline, merge
 from sapphire.core.enums import BarSource, DataType
 from sapphire.core.errors import ConfigError, UnknownInstrumentError

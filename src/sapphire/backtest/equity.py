@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sapphire.backtest.replay_nb import BAR, QUOTE
+from sapphire.backtest.kinds import BAR, QUOTE
 
 if TYPE_CHECKING:
     from sapphire.backtest.streams import Stream

@@ -11,9 +11,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-QUOTE = 0
-TRADE = 1
-BAR = 2
+from sapphire.backtest.kinds import BAR, QUOTE, TRADE
 
 _UNLIMITED = np.iinfo(np.int64).max // 4
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from sapphire.backtest.replay_nb import BAR, QUOTE, TRADE
+from sapphire.backtest.kinds import BAR, QUOTE, TRADE
 from sapphire.core.errors import DataValidationError, SchemaError
 from sapphire.model.market import Bar, Quote, Trade
 
