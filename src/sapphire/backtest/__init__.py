@@ -13,7 +13,19 @@ from sapphire.backtest.statistics import StatisticsConfig, compute_statistics
 from sapphire.backtest.summary import print_summary, summary_renderable
 
 __all__ = [
-    "BacktestConfig", "BacktestEngine", "BacktestResult", "RunInfo", "StatisticsConfig", "compute_statistics", "fills_hash",
-    "html_report", "list_runs", "new_run_id", "print_summary", "round_trips",
-    "summary_renderable", "VenueConfig", "write_html_report",
+    "BacktestConfig",
+    "BacktestEngine",
+    "BacktestResult",
+    "RunInfo",
+    "StatisticsConfig",
+    "VenueConfig",
+    "compute_statistics",
+    "fills_hash",
+    "html_report",
+    "list_runs",
+    "new_run_id",
+    "print_summary",
+    "round_trips",
+    "summary_renderable",
+    "write_html_report",
 ]

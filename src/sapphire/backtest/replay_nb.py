@@ -11,7 +11,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from sapphire.backtest.kinds import BAR, QUOTE, TRADE
+from sapphire.backtest.kinds import QUOTE, TRADE
 
 _UNLIMITED = np.iinfo(np.int64).max // 4
 
