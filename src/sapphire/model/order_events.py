@@ -27,8 +27,17 @@ class OrderEvent(msgspec.Struct, frozen=True, kw_only=True):
 
     def apply_to(self, order: Order) -> None:
         """Move ``order`` to this event's status (subclasses update more fields)."""
-        if self.status is not None:
+        if self.status is None:
+            return
+        if order.is_pending and self.status in _BENEATH_PENDING:
+            order.advance_while_pending(self.status, self.ts_event)
+        else:
             order.transition(self.status, self.ts_event)
+
+
+#: What the venue may do to an order while a modify or cancel of it is in flight; the
+#: request stays pending (see :meth:`Order.advance_while_pending`).
+_BENEATH_PENDING = frozenset({OrderStatus.ACCEPTED, OrderStatus.TRIGGERED})
 
 
 class _WithReason(OrderEvent, frozen=True, kw_only=True):
@@ -165,8 +174,7 @@ class OrderFilled(OrderEvent, frozen=True, kw_only=True):
     def apply_to(self, order: Order) -> None:
         order.record_fill(self.quantity, self.price)
         status = OrderStatus.FILLED if order.leaves == 0 else OrderStatus.PARTIALLY_FILLED
-        if order.status in (OrderStatus.PENDING_UPDATE, OrderStatus.PENDING_CANCEL) \
-                and status == OrderStatus.PARTIALLY_FILLED:
-            order.filled_while_pending(self.ts_event)
+        if order.is_pending and status == OrderStatus.PARTIALLY_FILLED:
+            order.advance_while_pending(status, self.ts_event)
             return
         order.transition(status, self.ts_event)

@@ -273,11 +273,19 @@ class Order:
             )
         self.transition(self._previous, ts)
 
-    def filled_while_pending(self, ts: int) -> None:
-        """A partial fill arrived while a modify or cancel is pending: the request stays
-        pending, and the venue's answer returns the order to partially filled (not to the
-        accepted or triggered status it left)."""
-        self._previous = S.PARTIALLY_FILLED
+    @property
+    def is_pending(self) -> bool:
+        """A modify or cancel request is waiting for the venue's answer."""
+        return self.status in (S.PENDING_UPDATE, S.PENDING_CANCEL)
+
+    def advance_while_pending(self, status: OrderStatus, ts: int) -> None:
+        """The venue moved the order on (accepted, triggered, partially filled) while a
+        modify or cancel is pending: the request stays pending, and its answer returns the
+        order to ``status`` rather than to the status it had when the request left."""
+        if status != self._previous and status not in TRANSITIONS[self._previous]:
+            raise OrderStateError(f"order {self.order_id}: cannot go from "
+                                  f"{self._previous.value} to {status.value}")
+        self._previous = status
         self.ts_last = ts
 
     def apply(self, event: OrderEvent) -> None:

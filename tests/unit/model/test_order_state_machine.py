@@ -223,6 +223,7 @@ def test_a_trigger_while_a_modify_is_pending_is_remembered() -> None:
     order.status = S.ACCEPTED
     order.apply(OrderPendingUpdate(order_id="O-1", ts_event=6))
     order.apply(OrderTriggered(order_id="O-1", ts_event=7))
+    assert (order.status, order.triggered) == (S.PENDING_UPDATE, True)
     order.apply(OrderUpdated(order_id="O-1", ts_event=8, quantity=10, price=201,
                              trigger_price=210))
     assert (order.status, order.triggered, order.price) == (S.TRIGGERED, True, 201)
@@ -256,3 +257,20 @@ def test_a_trailing_update_answers_no_request() -> None:
     with pytest.raises(OrderStateError, match="cannot trail an order that is canceled"):
         order.apply(OrderUpdated(order_id="O-1", ts_event=9, quantity=10, trigger_price=199,
                                  trailed=True))
+
+
+def test_accepted_while_a_cancel_is_in_flight_keeps_it_pending() -> None:
+    # a cancel sent right after the order: the venue accepts the order first
+    order = at(S.SUBMITTED)
+    order.apply(OrderPendingCancel(order_id="O-1", ts_event=2))
+    order.apply(OrderAccepted(order_id="O-1", ts_event=3))
+    assert order.status == S.PENDING_CANCEL
+    order.apply(OrderCancelRejected(order_id="O-1", ts_event=4, reason="late"))
+    assert order.status == S.ACCEPTED
+
+
+def test_what_happens_beneath_a_pending_request_is_still_checked() -> None:
+    order = at(S.PARTIALLY_FILLED)
+    order.apply(OrderPendingCancel(order_id="O-1", ts_event=2))
+    with pytest.raises(OrderStateError, match="from partially_filled to accepted"):
+        order.apply(OrderAccepted(order_id="O-1", ts_event=3))
