@@ -10,6 +10,10 @@ Each instrument matches against its finest data: quotes if it has any, else trad
 imported bars. Bars the engine builds from ticks (``-internal``) are computed in one
 vectorised pass before the replay (the same bars :class:`~sapphire.data.aggregator.BarAggregator`
 builds tick by tick live) and delivered at their close time.
+
+A run ends at its last market event: work scheduled after it (a command still in flight
+under the latency model, an expiry, a timer) does not happen, because there is no market
+left to act on; such an order ends the run as submitted, which the orders table shows.
 """
 
 from __future__ import annotations
