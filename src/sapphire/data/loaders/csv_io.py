@@ -31,8 +31,11 @@ from sapphire.data.loaders.progress import ByteProgress
 #: pieces keep the cores busy less evenly.
 PIECE_BYTES = BLOCK_SIZE = 4 << 20
 #: Pieces parsed at once: one per core (a few at most, as the rest of an import needs
-#: cores too); twice as many wait parsed or in the queue, so memory stays bounded.
+#: cores too).
 PARSERS = max(1, min(os.cpu_count() or 1, 4))
+#: Pieces parsed or queued ahead of the reader, which bounds memory. On 2 cores, 4 and 8
+#: per parser were no faster than 2 (10M quotes, interleaved runs).
+LOOKAHEAD = 2 * PARSERS
 
 _ROW = re.compile(r"Row #(\d+): (.*)", re.DOTALL)
 _COLUMN = re.compile(r"column #(\d+)")
@@ -121,7 +124,7 @@ def _parsed_pieces(path: Path, layout: CsvFormat, types: Mapping[str, pa.DataTyp
         try:
             for piece, end in _pieces(handle):
                 queued.append((pool.submit(parse_piece, piece), end))
-                if len(queued) > 2 * PARSERS:
+                if len(queued) > LOOKAHEAD:
                     yield _next_parsed(queued, bar)
             while queued:
                 yield _next_parsed(queued, bar)
