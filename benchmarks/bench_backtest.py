@@ -187,7 +187,12 @@ def merge_recorded(results: dict[str, dict[str, Any]]) -> dict[str, dict[str, An
         return results
     recorded = json.loads(RESULTS.read_text()).get("results", {})
     for key, engines in results.items():
-        recorded.setdefault(key, {}).update(engines)
+        slot = recorded.setdefault(key, {})
+        for name, value in engines.items():
+            # An engine that could not run leaves its last recorded figures in place.
+            if isinstance(value, dict) and value["status"].startswith("unavailable"):
+                continue
+            slot[name] = value
     return recorded
 
 
