@@ -3,6 +3,11 @@
 Quantities are int64 lots and prices int64 ticks; money is float in the account's
 currency. A linear contract's PnL is ``size * (exit - entry) * multiplier``; an inverse
 one's (settled in the base currency) is ``size * multiplier * (1/entry - 1/exit)``.
+
+The average entry is what makes those formulas add up over fills: the size-weighted
+arithmetic mean of the fill prices for linear contracts, the size-weighted *harmonic*
+mean for inverse ones (their PnL is linear in ``1/price``), so that realized plus
+unrealized PnL always equals the fills' cash flows plus the position's value.
 """
 
 from __future__ import annotations
@@ -45,6 +50,14 @@ class ContractMath:
             return size / (ticks * self.price_unit)
         return size * ticks * self.price_unit
 
+    def average(self, held: int, avg_ticks: float, lots: int, ticks: int) -> float:
+        """Average entry (ticks) of ``held`` lots at ``avg_ticks`` plus ``lots`` at ``ticks``."""
+        if held == 0:
+            return float(ticks)
+        if self.inverse:  # harmonic: the PnL of an inverse contract is linear in 1/price
+            return (held + lots) / (held / avg_ticks + lots / ticks)
+        return (avg_ticks * held + ticks * lots) / (held + lots)
+
     def pnl(self, lots: int, entry_ticks: float, exit_ticks: float) -> float:
         """PnL of holding ``lots`` (signed) from ``entry_ticks`` to ``exit_ticks``."""
         if self.inverse:
@@ -77,7 +90,7 @@ class Position:
         self.instrument_id = math.instrument.id
         self.math = math
         self.quantity = 0  # signed lots
-        self.avg_price = 0.0  # ticks, average entry of the open quantity
+        self.avg_price = 0.0  # ticks, average entry of the open quantity (see module doc)
         self.realized_pnl = 0.0  # gross of fees
         self.fees = 0.0
         self.opened_ns = ts
@@ -101,9 +114,8 @@ class Position:
         signed = sign * lots
         realized = 0.0
         if self.quantity == 0 or (self.quantity > 0) == (signed > 0):
-            total = self.quantity + signed
-            self.avg_price = (self.avg_price * abs(self.quantity) + price * lots) / abs(total)
-            self.quantity = total
+            self.avg_price = self.math.average(abs(self.quantity), self.avg_price, lots, price)
+            self.quantity += signed
         else:
             closing = min(lots, abs(self.quantity))
             direction = 1 if self.quantity > 0 else -1
