@@ -115,7 +115,8 @@ class ExecutionEngine:
         """Ask the venue to change a working order."""
         self.command_count += 1
         now = self._now()
-        if order.is_closed or order.status == OrderStatus.INITIALIZED:
+        if order.is_closed or order.status in (OrderStatus.INITIALIZED,
+                                               OrderStatus.PENDING_CANCEL):
             self._apply(order, OrderModifyRejected(
                 order_id=order.order_id, ts_event=now,
                 reason=f"cannot modify an order that is {order.status.value}"))

@@ -116,8 +116,10 @@ class OrderUpdated(OrderEvent, frozen=True, kw_only=True):
                 raise OrderStateError(f"order {order.order_id}: cannot trail an order that "
                                       f"is {order.status.value}")
             order.ts_last = self.ts_event
-        elif order.status in (OrderStatus.PENDING_UPDATE, OrderStatus.PENDING_CANCEL):
+        elif order.status == OrderStatus.PENDING_UPDATE:
             order.restore(self.ts_event)
+        elif order.status == OrderStatus.PENDING_CANCEL:
+            order.ts_last = self.ts_event  # the modify is answered; the cancel still pending
         else:
             order.transition(order.status, self.ts_event)
         order.quantity = self.quantity

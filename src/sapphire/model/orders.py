@@ -114,6 +114,8 @@ _WORKING = frozenset({S.ACCEPTED, S.TRIGGERED, S.PARTIALLY_FILLED, S.PENDING_UPD
 _LIVE_EXITS = frozenset({S.TRIGGERED, S.PARTIALLY_FILLED, S.FILLED, S.PENDING_UPDATE,
                          S.PENDING_CANCEL, S.CANCELED, S.EXPIRED})
 
+_PENDING = frozenset({S.PENDING_UPDATE, S.PENDING_CANCEL})
+
 #: The allowed status changes. A pending state returns to the status it came from when
 #: the venue answers (updated, or the modify/cancel is rejected), hence the back-edges.
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
@@ -125,9 +127,10 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.PARTIALLY_FILLED: frozenset({S.PARTIALLY_FILLED, S.FILLED, S.PENDING_UPDATE,
                                    S.PENDING_CANCEL, S.CANCELED, S.EXPIRED}),
     S.PENDING_UPDATE: frozenset({S.ACCEPTED, S.TRIGGERED, S.PARTIALLY_FILLED, S.FILLED,
-                                 S.PENDING_CANCEL, S.CANCELED, S.EXPIRED, S.SUBMITTED}),
+                                 S.PENDING_CANCEL, S.CANCELED, S.EXPIRED, S.SUBMITTED,
+                                 S.REJECTED}),
     S.PENDING_CANCEL: frozenset({S.ACCEPTED, S.TRIGGERED, S.PARTIALLY_FILLED, S.FILLED,
-                                 S.CANCELED, S.EXPIRED, S.SUBMITTED}),
+                                 S.CANCELED, S.EXPIRED, S.SUBMITTED, S.REJECTED}),
     S.DENIED: frozenset(),
     S.REJECTED: frozenset(),
     S.FILLED: frozenset(),
@@ -260,7 +263,8 @@ class Order:
             raise OrderStateError(
                 f"order {self.order_id}: cannot go from {self.status.value} to {status.value}"
             )
-        if status in (S.PENDING_UPDATE, S.PENDING_CANCEL):
+        if status in _PENDING and self.status not in _PENDING:
+            # a cancel sent while a modify is pending answers to the status before both
             self._previous = self.status
         self.status = status
         self.ts_last = ts

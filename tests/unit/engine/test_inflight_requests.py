@@ -1,18 +1,11 @@
-"""Engine bugs the accounting property tests found outside the accounting code.
-
-Each test states the behaviour the engine should have and is marked
-``xfail(strict=True)`` with the reason, so it turns into a failure (XPASS) the day the bug
-is fixed and the marker can go. The property tests keep clear of these paths (they do not
-cancel or modify an order while a request for it is in flight, and send no brackets with
-a submit latency).
-"""
+"""Requests that cross in flight under latency: a modify answered while a cancel is
+pending, a cancel of an order the venue then rejects, a modify sent while a cancel is
+pending. (The accounting property tests found the first two as state machine errors.)"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-
-import pytest
 
 from sapphire.backtest.config import VenueConfig
 from sapphire.backtest.engine import BacktestEngine
@@ -20,7 +13,7 @@ from sapphire.core.enums import Side
 from sapphire.model.account import AccountType
 from sapphire.model.instruments import SpotPair
 from sapphire.model.market import Quote
-from sapphire.model.orders import Order, OrderStateError, OrderStatus
+from sapphire.model.orders import Order, OrderStatus
 from sapphire.sim.models import LatencyModel
 from sapphire.strategy.strategy import Strategy
 from tests.unit.engine._flows import quotes_table
@@ -70,10 +63,6 @@ def submit(order_of: Callable[[Script], Order]) -> Callable[[Script], None]:
     return step
 
 
-@pytest.mark.xfail(strict=True, raises=OrderStateError,
-                   reason="state machine: the venue's answer to a modify arriving while a "
-                          "cancel is pending restores the order to PENDING_UPDATE, a "
-                          "transition PENDING_CANCEL forbids (OrderStateError stops the run)")
 def test_modify_then_cancel_both_in_flight() -> None:
     def modify_then_cancel(s: Script) -> None:
         s.modify(s.made[0], price=Decimal(90))
@@ -88,10 +77,6 @@ def test_modify_then_cancel_both_in_flight() -> None:
     assert order.price == 90
 
 
-@pytest.mark.xfail(strict=True, raises=OrderStateError,
-                   reason="state machine: an order canceled while in flight and then "
-                          "rejected by the venue goes PENDING_CANCEL -> REJECTED, which "
-                          "TRANSITIONS forbids (OrderStateError stops the run)")
 def test_cancel_in_flight_then_rejected() -> None:
     def sell_then_cancel(s: Script) -> None:
         order = s.orders.market(SPOT.id, Side.SELL, 1)  # a cash account holds nothing
@@ -103,3 +88,19 @@ def test_cancel_in_flight_then_rejected() -> None:
                         latency=LatencyModel(submit_ns=5, cancel_ns=8))
     s = run(venue, {0: sell_then_cancel})
     assert s.made[0].status == OrderStatus.REJECTED
+
+
+def test_modify_while_cancel_pending_is_rejected_at_once() -> None:
+    def cancel_then_modify(s: Script) -> None:
+        s.cancel(s.made[0])
+        s.modify(s.made[0], price=Decimal(90))
+
+    venue = VenueConfig(name="SIM", currency="USD", latency=LatencyModel(cancel_ns=8))
+    s = run(venue, {0: submit(lambda s: s.orders.limit(SPOT.id, Side.BUY, 1, 95)),
+                    1: cancel_then_modify})
+    order = s.made[0]
+    assert order.status == OrderStatus.CANCELED
+    assert order.price == 95
+    names = [type(event).__name__ for event in order.events]
+    assert names == ["OrderSubmitted", "OrderAccepted", "OrderPendingCancel",
+                     "OrderModifyRejected", "OrderCanceled"]
