@@ -9,25 +9,20 @@ seen their period of bars, if fast > slow and the position is <= 0, buy
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from sapphire.core.enums import Side
-from sapphire.data.bar_type import BarType
 from sapphire.model.market import Bar
+from sapphire.strategy.examples.bar_strategy import BarStrategy, BarStrategyConfig
 from sapphire.strategy.indicators import EMA
-from sapphire.strategy.strategy import Strategy, StrategyConfig
 
 
-class EMACrossConfig(StrategyConfig, frozen=True, kw_only=True):
+class EMACrossConfig(BarStrategyConfig, frozen=True, kw_only=True):
     """Parameters of :class:`EMACross`."""
 
-    bar_type: str
-    trade_size: Decimal
     fast_period: int = 10
     slow_period: int = 20
 
 
-class EMACross(Strategy):
+class EMACross(BarStrategy):
     """Trades the cross of two exponential moving averages of bar closes."""
 
     config_class = EMACrossConfig
@@ -35,16 +30,8 @@ class EMACross(Strategy):
 
     def __init__(self, config: EMACrossConfig) -> None:
         super().__init__(config)
-        self.bar_type = BarType.parse(config.bar_type)
         self.fast = EMA(config.fast_period)
         self.slow = EMA(config.slow_period)
-        self._lots = 0
-
-    def on_start(self) -> None:
-        instrument = self.instrument(self.bar_type.instrument_id)
-        self._lots = instrument.size_to_lot(self.config.trade_size)
-        self._size_unit = instrument.size_increment
-        self.subscribe_bars(self.bar_type)
 
     def on_bar(self, bar: Bar) -> None:
         fast, slow = self.fast, self.slow
@@ -52,13 +39,8 @@ class EMACross(Strategy):
         slow.update(bar.close)
         if not (fast.initialized and slow.initialized):
             return
-        instrument_id = self.bar_type.instrument_id
-        position = self.position_lots(instrument_id)
+        position = self.held()
         if fast.value > slow.value and position <= 0:
-            self._trade(Side.BUY, self._lots - position)
+            self.trade(Side.BUY, self.lots - position)
         elif fast.value < slow.value and position >= 0:
-            self._trade(Side.SELL, self._lots + position)
-
-    def _trade(self, side: Side, lots: int) -> None:
-        self.submit(self.orders.market(self.bar_type.instrument_id, side,
-                                       lots * self._size_unit))
+            self.trade(Side.SELL, self.lots + position)
