@@ -12,7 +12,8 @@ The whole tree::
     │   ├── DataValidationError      a row breaks a rule (names source, row, column)
     │   │   └── IncrementError
     │   ├── SchemaError              columns are missing or have the wrong type
-    │   └── CatalogError             the catalog cannot do what was asked
+    │   ├── CatalogError             the catalog cannot do what was asked
+    │   └── BookIntegrityError       an order book delta breaks the book (names sequence, price)
     ├── BenchmarkHistoryError    a benchmark history file is corrupt (names file and line)
     ├── ResultsError             a backtest run cannot be saved or loaded (names the folder)
     ├── BackendUnavailableError  a requested array backend cannot run here (a ConfigError)
@@ -123,6 +124,27 @@ class SchemaError(DataError):
 
 class CatalogError(DataError):
     """The catalog cannot do what was asked (bad path, conflicting write, corrupt file)."""
+
+
+class BookIntegrityError(DataError):
+    """An order book delta would make the book wrong (crossed, negative size, missing level,
+    sequence gap, a delta before the first snapshot).
+
+    Attributes
+    ----------
+    fault
+        What was wrong (a :class:`sapphire.book.integrity.Fault`).
+    sequence, side, price
+        The offending delta's sequence, side and price (ticks).
+    """
+
+    def __init__(self, message: str, *, fault: object = None, sequence: int | None = None,
+                 side: int | None = None, price: int | None = None) -> None:
+        super().__init__(message)
+        self.fault = fault
+        self.sequence = sequence
+        self.side = side
+        self.price = price
 
 
 class BenchmarkHistoryError(SapphireError, ValueError):
