@@ -220,8 +220,6 @@ class FlowStrategy(Strategy):
             order = f.trailing_stop_limit(iid, a.side, qty, px(abs(a.offset) + 1),
                                           a.extra * instrument.price_increment, **options)
         elif a.op == "bracket":
-            if self.scenario.venue.latency.submit_ns:
-                return  # exits in flight can be canceled by OCO (test_known_engine_bugs.py)
             entry = f.limit(iid, a.side, qty, px(near - sign * a.offset))
             self.submit(f.bracket(entry, stop_loss=px(near - sign * (abs(a.offset) + 1)),
                                   take_profit=px(far + sign * (a.extra + 1))))
@@ -243,10 +241,8 @@ class FlowStrategy(Strategy):
 
     def _change(self, a: Action) -> None:
         """Cancel or modify one of the open orders (of any instrument)."""
-        # orders still in flight or with a request pending are left alone: the state
-        # machine cannot take the venue's answer then (see test_known_engine_bugs.py)
-        open_orders = [o for o in self.cache.open_orders(strategy_id=self.strategy_id)
-                       if o.status not in (S.SUBMITTED, S.PENDING_CANCEL, S.PENDING_UPDATE)]
+        # in flight or with a request pending too: requests then cross under latency
+        open_orders = self.cache.open_orders(strategy_id=self.strategy_id)
         if not open_orders:
             return
         order = open_orders[a.extra % len(open_orders)]
