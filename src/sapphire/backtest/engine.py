@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from sapphire.backtest import collect
 from sapphire.backtest.config import BacktestConfig, VenueConfig
-from sapphire.backtest.equity import grid_equity, merge_samples
+from sapphire.backtest.equity import grid_equity, with_start_and_end
 from sapphire.backtest.feeds import BarFeed, QuoteFeed, TradeFeed
 from sapphire.backtest.kinds import BAR, QUOTE, TRADE
 from sapphire.backtest.streams import Stream, Timeline, merge
@@ -72,6 +72,7 @@ class BacktestEngine:
         self.config = config or BacktestConfig()
         self._risk = risk
         self._metrics = metrics
+        _prepare_kernel()
         self._venues: dict[str, VenueConfig] = {}
         self._instruments: dict[InstrumentId, Instrument] = {}
         self._streams: list[Stream] = []
@@ -165,7 +166,6 @@ class BacktestEngine:
             self._route(kernel, streams)
             timeline = merge(streams)
             end = int(timeline.ts[-1]) if len(timeline) else start
-            kernel.portfolio.sample(start)
             _Replay(kernel, clock, market, streams, timeline, self._venue_of).run()
         except StrategyError as exc:
             log.error("run stopped: %s", exc)
@@ -177,7 +177,6 @@ class BacktestEngine:
                 kernel.call(strategy, "on_stop")
             except StrategyError as exc:
                 errors.append(str(exc))
-        kernel.portfolio.sample(max(end, clock.now()))
         return self._result(kernel, streams, start, max(end, clock.now()), errors,
                             strategy_name, run_config)
 
@@ -311,9 +310,21 @@ class BacktestEngine:
         starting = sum(a.starting_balance for a in portfolio.accounts.values())
         grid_ts, grid_values = grid_equity(start, end, self.config.equity_interval_ns,
                                            starting, portfolio.fills, streams)
-        ts, values = merge_samples(grid_ts, grid_values, portfolio.equity_ts,
-                                   portfolio.equity_values)
+        ts, values = with_start_and_end(grid_ts, grid_values, (start, starting),
+                                        (end, portfolio.equity()))
         return pa.table({"ts": pa.array(ts, pa.int64()), "equity": pa.array(values, pa.float64())})
+
+
+def _prepare_kernel() -> None:
+    """Import numba and load the compiled replay kernel now, while setting up, so that the
+    first run does not pay for it (the kernel is cached on disk after its first compile)."""
+    from sapphire.backtest.replay_nb import scan_nb
+
+    empty = np.zeros(0, dtype=np.int64)
+    one8, one32, one64 = (np.zeros(1, dtype=t) for t in (np.int8, np.int32, np.int64))
+    scan_nb(0, 0, empty, empty.astype(np.int32), empty, one8, one32, one8, one8,
+            empty, empty, empty, empty, one64, one64, one64, one64, one64, one64, one8,
+            one64, one64, one64, one64, one8)
 
 
 def _account(cfg: VenueConfig) -> Account:

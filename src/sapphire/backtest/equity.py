@@ -29,9 +29,11 @@ if TYPE_CHECKING:
 
 def grid_equity(start: int, end: int, interval: int, starting: float, ledger: FillLedger,
                 streams: list[Stream]) -> tuple[np.ndarray, np.ndarray]:
-    """Equity at ``start, start + interval, ..., end`` (end included)."""
+    """Equity at ``start, start + interval, ..., end`` and at every fill's time (after
+    the fills at that time)."""
     grid = np.arange(start, end, interval, dtype=np.int64)
-    grid = np.append(grid, np.int64(end))
+    fills_at = np.asarray(ledger.columns["ts_event"], dtype=np.int64)
+    grid = np.unique(np.concatenate([grid, fills_at, [np.int64(end)]]))
     cash = np.full(grid.shape[0], starting, dtype=np.float64)
     columns = ledger.columns
     if not columns["ts_event"]:
@@ -62,15 +64,14 @@ def grid_equity(start: int, end: int, interval: int, starting: float, ledger: Fi
     return grid, cash
 
 
-def merge_samples(grid_ts: np.ndarray, grid_values: np.ndarray, fill_ts: list[int],
-                  fill_values: list[float]) -> tuple[np.ndarray, np.ndarray]:
-    """Join the grid with the exact samples taken at fills (a fill's sample wins a tie)."""
-    exact_ts = np.asarray(fill_ts, dtype=np.int64)
-    keep = ~np.isin(grid_ts, exact_ts)
-    ts = np.concatenate([grid_ts[keep], exact_ts])
-    values = np.concatenate([grid_values[keep], np.asarray(fill_values, dtype=np.float64)])
-    order = np.argsort(ts, kind="stable")
-    return ts[order], values[order]
+def with_start_and_end(grid_ts: np.ndarray, grid_values: np.ndarray, start: tuple[int, float],
+                       end: tuple[int, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Put the starting equity (before any fill) first and the portfolio's own closing
+    valuation last (it replaces the grid's point at the end time)."""
+    keep = grid_ts != end[0]
+    ts = np.concatenate([[start[0]], grid_ts[keep], [end[0]]]).astype(np.int64)
+    values = np.concatenate([[start[1]], grid_values[keep], [end[1]]]).astype(np.float64)
+    return ts, values
 
 
 def _cumulative(values: np.ndarray, upto: np.ndarray) -> np.ndarray:

@@ -49,6 +49,7 @@ class Portfolio:
 
     def __init__(self, marks: Marks) -> None:
         self.accounts: dict[str, Account] = {}
+        self.net_lots: dict[object, int] = {}  # signed lots by instrument id, all accounts
         self._marks = marks
         self.fills = FillLedger()
         self.equity_ts: list[int] = []
@@ -57,6 +58,10 @@ class Portfolio:
     def add_account(self, venue: str, account: Account) -> None:
         if venue in self.accounts:
             raise ConfigError(f"venue {venue} already has an account")
+        # an instrument id names its venue, so one table of net lots serves every account;
+        # strategies read it on every bar, so it is one dict lookup away
+        self.net_lots.update(account.net_lots)
+        account.net_lots = self.net_lots
         self.accounts[venue] = account
 
     def account(self, venue: str) -> Account:
@@ -80,7 +85,6 @@ class Portfolio:
             price=fill.price * math.price_unit, notional=math.notional(fill.quantity, fill.price),
             fee=fill.fee, liquidity=fill.liquidity, realized_pnl=realized,
             position_after=account.net_quantity(instrument_id) * math.size_unit)
-        self.sample(fill.ts_event)
         return position
 
     # -- valuation --------------------------------------------------------------------------
@@ -99,8 +103,7 @@ class Portfolio:
 
     def net_position(self, instrument_id: InstrumentId) -> int:
         """Signed lots held in ``instrument_id`` (at its venue's account)."""
-        account = self.accounts.get(instrument_id.venue)
-        return account.net_lots.get(instrument_id, 0) if account is not None else 0
+        return self.net_lots.get(instrument_id, 0)
 
     def positions(self) -> list[Position]:
         return [p for account in self.accounts.values() for p in account.positions.values()]

@@ -232,15 +232,19 @@ _NEEDS = {
     "limit_offset": lambda t: t == OrderType.TRAILING_STOP_LIMIT,
 }
 _MAY = {"trigger_price": lambda t: t.is_trailing}
+#: per order type: the optional fields it needs, and those it accepts (worked out once)
+_REQUIRED = {t: tuple(name for name, needed in _NEEDS.items() if needed(t)) for t in OrderType}
+_ACCEPTED = {t: frozenset(name for name, needed in _NEEDS.items()
+                          if needed(t) or _MAY.get(name, lambda _: False)(t)) for t in OrderType}
 
 
 def _check_fields(order: Order) -> None:
-    for name, needed in _NEEDS.items():
-        present = getattr(order, name) is not None
-        if needed(order.type) and not present:
+    for name in _REQUIRED[order.type]:
+        if getattr(order, name) is None:
             raise OrderError(f"a {order.type.value} order needs {name}")
-        allowed = needed(order.type) or _MAY.get(name, lambda t: False)(order.type)
-        if present and not allowed:
+    accepted = _ACCEPTED[order.type]
+    for name in _NEEDS:
+        if name not in accepted and getattr(order, name) is not None:
             raise OrderError(f"a {order.type.value} order takes no {name}")
     if order.post_only and order.type not in (OrderType.LIMIT, OrderType.STOP_LIMIT,
                                               OrderType.LIMIT_IF_TOUCHED):

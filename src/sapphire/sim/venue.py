@@ -408,9 +408,11 @@ class SimulatedVenue:
                             quantity=lots, price=price, fee=fee, liquidity=liquidity,
                             trade_id=f"{self.name}-{self._trade_count}",
                             position_id=position.position_id)
-        self._emit(event)
-        if order.leaves == 0 and order in self._working[index]:
+        if order.leaves == lots and order in self._working[index]:
+            # off the book before anyone hears of the fill: handlers may send new orders
             self._working[index].remove(order)
+            self._refresh(index)
+        self._emit(event)
         self._cancel_stale_reduce_only(order.instrument_id, index)
         return lots
 

@@ -62,7 +62,7 @@ class Strategy:
         self.strategy_id = config.strategy_id or type(self).__name__
         self.log = logging.getLogger(f"sapphire.strategy.{self.strategy_id}")
         self._kernel: Kernel | None = None
-        self._portfolio: Portfolio
+        self._net_lots: dict[object, int] = {}
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> Strategy:
@@ -78,7 +78,7 @@ class Strategy:
     def register(self, kernel: Kernel) -> None:
         """Called by the kernel when the strategy is added."""
         self._kernel = kernel
-        self._portfolio = kernel.portfolio
+        self._net_lots = kernel.portfolio.net_lots
 
     @property
     def kernel(self) -> Kernel:
@@ -192,7 +192,7 @@ class Strategy:
 
     def position_lots(self, instrument_id: InstrumentId) -> int:
         """Net position in lots (signed)."""
-        return self._portfolio.net_position(instrument_id)
+        return self._net_lots.get(instrument_id, 0)
 
     def close_position(self, instrument_id: InstrumentId | str) -> None:
         """Flatten the net position with a market order."""

@@ -1,16 +1,8 @@
-"""Engine bugs the accounting property tests found outside the accounting code.
-
-Each test states the behaviour the engine should have and is marked
-``xfail(strict=True)`` with the reason, so it turns into a failure (XPASS) the day the bug
-is fixed and the marker can go. (The first two found, requests crossing in flight, are
-fixed: see test_inflight_requests.py.)
-"""
-
+"""A strategy hearing of a fill sees the venue as it is after the fill: a filled order has
+left the venue's working orders (the accounting property tests found it listed there)."""
 from __future__ import annotations
 
 from decimal import Decimal
-
-import pytest
 
 from sapphire.backtest.config import VenueConfig
 from sapphire.backtest.engine import BacktestEngine
@@ -50,9 +42,6 @@ class BuyOnceAndWatch(Strategy):
         self.still_working.append(self.order in venue.working_orders())  # type: ignore[attr-defined]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="venue: _fill emits OrderFilled before it drops the filled order "
-                          "from its working list, so handlers of the fill still see it there")
 def test_a_filled_order_has_left_the_venue_when_its_fill_is_heard() -> None:
     engine = BacktestEngine()
     engine.add_venue(VenueConfig(name="SIM", currency="USD"))
