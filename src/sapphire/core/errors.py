@@ -14,6 +14,7 @@ The whole tree::
     │   ├── SchemaError              columns are missing or have the wrong type
     │   ├── CatalogError             the catalog cannot do what was asked
     │   └── BookIntegrityError       an order book delta breaks the book (names sequence, price)
+    │       └── OrderIntegrityError      an L3 order event breaks the book (names the order id too)
     ├── BenchmarkHistoryError    a benchmark history file is corrupt (names file and line)
     ├── ResultsError             a backtest run cannot be saved or loaded (names the folder)
     ├── BackendUnavailableError  a requested array backend cannot run here (a ConfigError)
@@ -145,6 +146,23 @@ class BookIntegrityError(DataError):
         self.sequence = sequence
         self.side = side
         self.price = price
+
+
+class OrderIntegrityError(BookIntegrityError):
+    """An order-by-order (L3) event would make the book wrong (unknown or duplicate order id,
+    negative size, crossed book, sequence gap).
+
+    Attributes
+    ----------
+    order_id
+        The offending event's order id (besides the fault, sequence, side and price).
+    """
+
+    def __init__(self, message: str, *, order_id: int | None = None, fault: object = None,
+                 sequence: int | None = None, side: int | None = None,
+                 price: int | None = None) -> None:
+        super().__init__(message, fault=fault, sequence=sequence, side=side, price=price)
+        self.order_id = order_id
 
 
 class BenchmarkHistoryError(SapphireError, ValueError):
