@@ -127,3 +127,11 @@ def test_loader_gives_the_same_rows_with_or_without_the_fast_path(tmp_path, monk
     monkeypatch.setattr(_FastPlan, "of", classmethod(lambda cls, *args: None))
     assert with_fast.equals(read_all(loader, path, EURUSD, chunk_rows=700))
     assert with_fast.column("bid_price").to_pylist() == bid.tolist()
+
+
+def test_a_piece_of_the_shortest_lines_fits():
+    line = "2024-01-01T00:00:00Z,,1,2"  # as short as a supported line of NAMES can be
+    for body in ("\n".join([line] * 50), "\n".join([line] * 50) + "\n", line):
+        got = fast(body.encode())
+        assert got is not None and got.num_rows == body.count(line)
+        assert got.equals(arrow(body.encode()))
