@@ -1,0 +1,422 @@
+"""The L2 (market-by-price) order book: a Python facade over the kernels of ``l2_nb``.
+
+Prices are int64 ticks and sizes int64 lots of the book's instrument (convert at the
+edges with :class:`~sapphire.model.instruments.Instrument`). Two ways in give identical
+books: :meth:`L2Book.apply_delta` (one delta, for live feeds) and
+:meth:`L2Book.apply_batch` (columns of the catalog's ``l2_deltas`` schema, for replay).
+Every delta is checked (see :mod:`sapphire.book.integrity`).
+
+Typical use::
+
+    book = L2Book(L2BookConfig(levels=LevelRule.UPSERT))
+    book.apply_batch(catalog.query("l2_deltas", "XRPUSDT.BYBIT"))
+    book.best_bid_price(), book.fill(Side.BUY, 1_000).average_price
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from sapphire.book import integrity
+from sapphire.book import layout as L  # noqa: N812  (short: used on every line)
+from sapphire.book.integrity import L2BookConfig
+from sapphire.core.enums import BookAction, RecordFlag, Side
+from sapphire.core.errors import BookIntegrityError, ConfigError, SchemaError
+
+_COLUMNS = {"side": np.int8, "action": np.int8, "price": np.int64, "size": np.int64,
+            "sequence": np.int64, "flags": np.uint8, "ts_event": np.int64}
+_INTEGER = (int, np.integer)
+
+
+@dataclass(frozen=True, slots=True)
+class FillEstimate:
+    """What walking the book for an order of a given size would fill.
+
+    Attributes
+    ----------
+    wanted
+        Lots asked for.
+    filled
+        Lots available on the book up to ``wanted`` (less when the side is too thin).
+    notional
+        Sum of price * lots over the levels taken (tick-lots).
+    average_price
+        ``notional / filled`` in ticks, NaN when nothing fills.
+    worst_price
+        The last (worst) level's price in ticks, None when nothing fills.
+    """
+
+    wanted: int
+    filled: int
+    notional: int
+    average_price: float
+    worst_price: int | None
+
+    @property
+    def complete(self) -> bool:
+        """Whether the book holds the whole size."""
+        return self.filled == self.wanted
+
+
+class L2Book:
+    """A market-by-price book over integer ticks and lots, checked delta by delta.
+
+    Parameters
+    ----------
+    config
+        Error policy, sequence and level rules (see :class:`L2BookConfig`).
+    name
+        Shown in log lines and errors (e.g. the instrument id).
+    """
+
+    def __init__(self, config: L2BookConfig | None = None, *, name: str = "L2Book") -> None:
+        from sapphire.book import l2_nb  # numba is imported only when a book is built
+
+        self.config = L2BookConfig() if config is None else config
+        if not isinstance(self.config, L2BookConfig):
+            raise ConfigError(f"config must be an L2BookConfig, was {type(config).__name__}")
+        self.name = name
+        self._nb = l2_nb
+        self._state = L.new_state(self.config.capacity, *self.config.codes())
+        self._apply = _entry_point(l2_nb.apply_nb, self._state)
+
+    # -- applying deltas ---------------------------------------------------------------------
+
+    def apply_delta(self, side: int, action: int, price: int, size: int, sequence: int = 0,
+                    flags: int = RecordFlag.LAST, ts_event: int = 0) -> None:
+        """Apply one delta (a message of its own unless ``flags`` lacks LAST).
+
+        Parameters
+        ----------
+        side
+            :class:`~sapphire.core.enums.Side` of the level (BUY bid, SELL ask).
+        action
+            :class:`~sapphire.core.enums.BookAction`.
+        price, size
+            Level price in ticks and its new size in lots (ignored by DELETE and CLEAR).
+        sequence
+            The venue's sequence number (see :class:`~sapphire.book.integrity.SequenceCheck`).
+        flags
+            :class:`~sapphire.core.enums.RecordFlag` bits: SNAPSHOT for snapshot rows,
+            LAST on the row that ends a message (the book is checked for crossing then).
+        ts_event
+            Venue time of the delta (ns UTC).
+
+        Raises
+        ------
+        BookIntegrityError
+            Under the RAISE policy, a delta that fails a check (the message names its
+            sequence, side, price and the fault).
+        DataValidationError
+            An argument is not an integer.
+        """
+        if (type(price) is not int or type(size) is not int or type(sequence) is not int
+                or type(side) is not int or type(action) is not int):
+            _check_integers(side=side, action=action, price=price, size=size, sequence=sequence)
+        code = self._apply(self._state, side, action, price, size, sequence, flags, ts_event)
+        if code:
+            self._handle(code, None)
+            if code == L.NEED_CAPACITY:
+                self.apply_delta(side, action, price, size, sequence, flags, ts_event)
+
+    def apply_batch(self, deltas: pa.Table | pa.RecordBatch | np.ndarray | Mapping[str, Any],
+                    ) -> None:
+        """Apply rows of the ``l2_deltas`` schema in order (same result as one at a time).
+
+        ``deltas`` is an Arrow table or batch, a numpy structured array, or a mapping of
+        column name to array, with at least the columns side, action, price, size,
+        sequence, flags and ts_event (integers).
+
+        Raises
+        ------
+        BookIntegrityError
+            Under the RAISE policy, the first row that fails a check; the rows before it
+            are applied and the message names the row's index in ``deltas``.
+        SchemaError
+            A column is missing, not integer, or the columns differ in length.
+        """
+        cols = _columns(deltas)
+        start = 0
+        while True:
+            code, row = self._nb.apply_batch_nb(self._state, *cols, start)  # type: ignore[call-arg, arg-type]
+            if code == L.OK:
+                return
+            self._handle(int(code), int(row))
+            start = row if code == L.NEED_CAPACITY else row + 1
+
+    def apply_snapshot(self, bids: Any, asks: Any, *, sequence: int = 0,
+                       ts_event: int = 0) -> None:
+        """Replace the book by ``bids`` and ``asks``, each rows of (price ticks, size lots).
+
+        Applied as a message flagged SNAPSHOT: a CLEAR, then an ADD per level.
+        """
+        levels = [_levels(bids, "bids"), _levels(asks, "asks")]
+        n = 1 + len(levels[0]) + len(levels[1])
+        side = np.concatenate([[Side.NONE], np.full(len(levels[0]), Side.BUY),
+                               np.full(len(levels[1]), Side.SELL)]).astype(np.int8)
+        action = np.full(n, BookAction.ADD, dtype=np.int8)
+        action[0] = BookAction.CLEAR
+        price = np.concatenate([[0], levels[0][:, 0], levels[1][:, 0]]).astype(np.int64)
+        size = np.concatenate([[0], levels[0][:, 1], levels[1][:, 1]]).astype(np.int64)
+        flags = np.full(n, RecordFlag.SNAPSHOT, dtype=np.uint8)
+        flags[-1] |= RecordFlag.LAST
+        self.apply_batch({"side": side, "action": action, "price": price, "size": size,
+                          "sequence": np.full(n, sequence, np.int64), "flags": flags,
+                          "ts_event": np.full(n, ts_event, np.int64)})
+
+    def clear(self) -> None:
+        """Remove every level (as a CLEAR delta would); the book stays synchronised."""
+        self._meta[L.M_NBID] = 0
+        self._meta[L.M_NASK] = 0
+
+    def reset(self) -> None:
+        """Forget everything: empty, out of sync, counters at zero (a snapshot must come next)."""
+        self._state = L.new_state(self.config.capacity, *self.config.codes())
+
+    def _handle(self, code: int, row: int | None) -> None:
+        if code == L.NEED_CAPACITY:
+            grown = np.zeros((5, 2 * self._state.shape[1]), dtype=np.int64)
+            grown[:, : self._state.shape[1]] = self._state
+            self._state = grown
+        elif code == L.RESYNCED:
+            integrity.report_resynced(self._meta, self.name)
+        elif row is None:
+            integrity.report(self._meta, self.name)
+        else:
+            try:
+                integrity.report(self._meta, f"{self.name}, row {row}")
+            except BookIntegrityError as exc:
+                raise BookIntegrityError(f"{self.name}, row {row}: {exc}", fault=exc.fault,
+                                         sequence=exc.sequence, side=exc.side,
+                                         price=exc.price) from None
+
+    # -- state -------------------------------------------------------------------------------
+
+    @property
+    def _meta(self) -> np.ndarray:
+        return self._state[L.META]
+
+    @property
+    def synced(self) -> bool:
+        """Whether a snapshot has been applied and no check has failed since."""
+        return bool(self._meta[L.M_SYNCED])
+
+    @property
+    def sequence(self) -> int:
+        """Sequence of the last applied delta."""
+        return int(self._meta[L.M_LAST_SEQ])
+
+    @property
+    def ts_last(self) -> int:
+        """``ts_event`` of the last applied delta (ns UTC)."""
+        return int(self._meta[L.M_LAST_TS])
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Rows applied, dropped while resynchronising, ignored deletes, and resyncs."""
+        meta = self._meta
+        return {"applied": int(meta[L.M_APPLIED]), "dropped": int(meta[L.M_DROPPED]),
+                "ignored_deletes": int(meta[L.M_IGNORED]), "resyncs": int(meta[L.M_RESYNCS])}
+
+    def level_count(self, side: int) -> int:
+        """Return how many levels ``side`` holds."""
+        return int(self._meta[L.M_NBID if _side(side) == Side.BUY else L.M_NASK])
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def depth(self, side: int, levels: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Return (prices in ticks, sizes in lots) of the best ``levels`` of ``side``, best first.
+
+        ``levels=None`` returns every level.
+        """
+        buy = _side(side) == Side.BUY
+        n = self.level_count(side)
+        k = n if levels is None else min(_count(levels, "levels"), n)
+        row = L.BID_KEY if buy else L.ASK_KEY
+        keys = self._state[row, n - k: n][::-1]
+        sizes = self._state[row + 1, n - k: n][::-1].copy()
+        return (keys.copy() if buy else -keys), sizes
+
+    def _best(self, side: int, what: int) -> int | None:
+        n = self._meta[L.M_NBID if side == Side.BUY else L.M_NASK]
+        if n == 0:
+            return None
+        value = int(self._state[what, n - 1])
+        return -value if what == L.ASK_KEY else value
+
+    def best_bid_price(self) -> int | None:
+        """Return the best bid in ticks (None when there are no bids)."""
+        return self._best(Side.BUY, L.BID_KEY)
+
+    def best_ask_price(self) -> int | None:
+        """Return the best ask in ticks (None when there are no asks)."""
+        return self._best(Side.SELL, L.ASK_KEY)
+
+    def best_bid_size(self) -> int | None:
+        """Return the size at the best bid in lots (None when there are no bids)."""
+        return self._best(Side.BUY, L.BID_SIZE)
+
+    def best_ask_size(self) -> int | None:
+        """Return the size at the best ask in lots (None when there are no asks)."""
+        return self._best(Side.SELL, L.ASK_SIZE)
+
+    def size_at(self, side: int, price: int) -> int:
+        """Return the lots at ``price`` (ticks) on ``side``; 0 when there is no such level."""
+        buy = _side(side) == Side.BUY
+        n = self.level_count(side)
+        row = L.BID_KEY if buy else L.ASK_KEY
+        key = int(price) if buy else -int(price)
+        i = int(np.searchsorted(self._state[row, :n], key))
+        return int(self._state[row + 1, i]) if i < n and self._state[row, i] == key else 0
+
+    def spread(self) -> int | None:
+        """Return best ask - best bid in ticks (None when a side is empty)."""
+        bid, ask = self.best_bid_price(), self.best_ask_price()
+        return None if bid is None or ask is None else ask - bid
+
+    def mid(self) -> float | None:
+        """Return (best bid + best ask) / 2 in ticks (None when a side is empty)."""
+        bid, ask = self.best_bid_price(), self.best_ask_price()
+        return None if bid is None or ask is None else (bid + ask) / 2
+
+    def microprice(self) -> float | None:
+        """Return the size-weighted mid in ticks (None when a side is empty).
+
+        ``(bid * ask_size + ask * bid_size) / (bid_size + ask_size)``: the price leans
+        toward the side with less size, which is the one more likely to be taken
+        (the "weighted mid" of S. Stoikov, *The micro-price*, Quantitative Finance 2018).
+        """
+        bid, ask = self.best_bid_price(), self.best_ask_price()
+        if bid is None or ask is None:
+            return None
+        bid_size, ask_size = self._best(Side.BUY, L.BID_SIZE), self._best(Side.SELL, L.ASK_SIZE)
+        assert bid_size is not None and ask_size is not None
+        return (bid * ask_size + ask * bid_size) / (bid_size + ask_size)
+
+    def imbalance(self, levels: int = 1) -> float | None:
+        """Return (bid lots - ask lots) / (bid lots + ask lots) over the best ``levels``.
+
+        In [-1, 1]; positive when bids outweigh asks. None when a side is empty.
+        """
+        levels = _count(levels, "levels")
+        bid = int(self._nb.side_total_nb(self._state, Side.BUY, levels))
+        ask = int(self._nb.side_total_nb(self._state, Side.SELL, levels))
+        if bid == 0 or ask == 0:
+            return None
+        return (bid - ask) / (bid + ask)
+
+    def available(self, side: int, levels: int | None = None) -> int:
+        """Return the lots resting on ``side`` over its best ``levels`` (all when None)."""
+        n = self.level_count(side)
+        k = n if levels is None else _count(levels, "levels")
+        return int(self._nb.side_total_nb(self._state, int(_side(side)), k))
+
+    def fill(self, order_side: int, size: int) -> FillEstimate:
+        """Walk the book for an aggressive order of ``size`` lots on ``order_side``.
+
+        A BUY takes the asks from the best up, a SELL the bids from the best down.
+        """
+        book_side = Side.SELL if _side(order_side) == Side.BUY else Side.BUY
+        wanted = _count(size, "size")
+        filled, notional, worst = (int(v) for v in
+                                   self._nb.walk_nb(self._state, int(book_side), wanted))
+        return FillEstimate(wanted=wanted, filled=filled, notional=notional,
+                            average_price=notional / filled if filled else float("nan"),
+                            worst_price=worst if filled else None)
+
+    def __repr__(self) -> str:
+        return (f"L2Book({self.name!r}, bid={self.best_bid_price()}, ask={self.best_ask_price()}, "
+                f"levels={self.level_count(Side.BUY)}/{self.level_count(Side.SELL)}, "
+                f"synced={self.synced})")
+
+
+def _entry_point(dispatcher: Any, state: np.ndarray) -> Any:
+    """Return the compiled entry of ``apply_nb`` for (state, seven int64): no type dispatch.
+
+    A dispatcher call resolves argument types on every call (~0.2 us); the entry point
+    of the one signature we use skips that. Arguments are still unboxed by numba, which
+    would truncate a float: :meth:`L2Book.apply_delta` checks types first.
+    """
+    import numba
+
+    signature = (numba.typeof(state),) + (numba.types.int64,) * 7
+    dispatcher.compile(signature)
+    return dispatcher.overloads[signature].entry_point
+
+
+def _check_integers(**values: Any) -> None:
+    from sapphire.core.errors import DataValidationError
+
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, _INTEGER):
+            raise DataValidationError(f"{name} must be an integer", column=name, value=value)
+
+
+def _side(side: Any) -> Side:
+    if side not in (Side.BUY, Side.SELL) or isinstance(side, bool):
+        raise ConfigError(f"side must be Side.BUY (1) or Side.SELL (2), was {side!r}")
+    return Side(int(side))
+
+
+def _count(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, _INTEGER) or value < 0:
+        raise ConfigError(f"{name} must be a non-negative integer, was {value!r}")
+    return int(value)
+
+
+def _levels(rows: Any, name: str) -> np.ndarray:
+    array = np.asarray(rows)
+    if array.size == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    if array.ndim != 2 or array.shape[1] != 2:
+        raise ConfigError(f"{name} must be rows of (price, size), had shape {array.shape}")
+    if array.dtype.kind not in "iu":
+        raise ConfigError(f"{name} must hold integer ticks and lots, had dtype {array.dtype}")
+    return array.astype(np.int64)
+
+
+def _columns(deltas: Any) -> list[np.ndarray]:
+    if isinstance(deltas, pa.RecordBatch):
+        deltas = pa.Table.from_batches([deltas])
+    if isinstance(deltas, pa.Table):
+        names: Sequence[str] = deltas.column_names
+        get = lambda name: deltas.column(name).to_numpy()  # noqa: E731
+    elif isinstance(deltas, np.ndarray) and deltas.dtype.names:
+        names = deltas.dtype.names
+        get = lambda name: deltas[name]  # noqa: E731
+    elif isinstance(deltas, Mapping):
+        names = list(deltas)
+        get = lambda name: np.asarray(deltas[name])  # noqa: E731
+    else:
+        raise SchemaError(f"deltas must be an Arrow table, a structured array or a mapping of "
+                          f"columns, was {type(deltas).__name__}")
+    missing = [name for name in _COLUMNS if name not in names]
+    if missing:
+        raise SchemaError(f"deltas are missing columns {missing}; expected {list(_COLUMNS)}")
+    columns = []
+    for name, dtype in _COLUMNS.items():
+        column = get(name)
+        if column.dtype.kind not in "iu":
+            raise SchemaError(f"deltas column '{name}' must be integers, was {column.dtype}")
+        if len(column) != len(get("side")):
+            raise SchemaError(f"deltas column '{name}' has {len(column)} rows, "
+                              f"'side' has {len(get('side'))}")
+        columns.append(_cast(column, np.dtype(dtype), name))
+    return columns
+
+
+def _cast(column: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
+    """Return ``column`` as contiguous ``dtype``; a value that does not fit is an error."""
+    if column.dtype != dtype and len(column) and not np.can_cast(column.dtype, dtype):
+        info = np.iinfo(dtype)
+        lo, hi = column.min(), column.max()
+        if lo < info.min or hi > info.max:
+            bad = lo if lo < info.min else hi
+            raise SchemaError(f"deltas column '{name}' holds {bad}, outside {dtype} "
+                              f"[{info.min}, {info.max}]")
+    return np.ascontiguousarray(column, dtype=dtype)
