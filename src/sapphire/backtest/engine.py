@@ -18,7 +18,10 @@ left to act on; such an order ends the run as submitted, which the orders table 
 
 from __future__ import annotations
 
+import gc
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from time import perf_counter_ns
 from typing import TYPE_CHECKING, Any
 
@@ -166,7 +169,9 @@ class BacktestEngine:
             self._route(kernel, streams)
             timeline = merge(streams)
             end = int(timeline.ts[-1]) if len(timeline) else start
-            _Replay(kernel, clock, market, streams, timeline, self._venue_of).run()
+            replay = _Replay(kernel, clock, market, streams, timeline, self._venue_of)
+            with _no_cyclic_gc():
+                replay.run()
         except StrategyError as exc:
             log.error("run stopped: %s", exc)
             errors.append(str(exc))
@@ -315,6 +320,23 @@ class BacktestEngine:
         return pa.table({"ts": pa.array(ts, pa.int64()), "equity": pa.array(values, pa.float64())})
 
 
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector during the replay.
+
+    The loop allocates an object per delivered event and none of them form cycles (they
+    are freed by reference counting), yet each allocation burst triggers collections that
+    walk every live object: measured at about 10 % of a bar-driven run.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _prepare_kernel() -> None:
     """Import numba and load the compiled replay kernel now, while setting up, so that the
     first run does not pay for it (the kernel is cached on disk after its first compile)."""
@@ -323,7 +345,7 @@ def _prepare_kernel() -> None:
     empty = np.zeros(0, dtype=np.int64)
     one8, one32, one64 = (np.zeros(1, dtype=t) for t in (np.int8, np.int32, np.int64))
     scan_nb(0, 0, empty, empty.astype(np.int32), empty, one8, one32, one8, one8,
-            empty, empty, empty, empty, one64, one64, one64, one64, one64, one64, one8,
+            empty, empty, empty, empty, one64, one64, one64, one64, one8,
             one64, one64, one64, one64, one8)
 
 
@@ -362,7 +384,7 @@ class _Replay:
             np.array([s.matching for s in streams], dtype=np.int8),
             np.array([bool(s.subscribers) for s in streams], dtype=np.int8),
             cols[0], cols[1], cols[2], cols[3],
-            market.bid, market.ask, market.bid_lots, market.ask_lots, market.last, market.ts,
+            market.bid, market.ask, market.bid_lots, market.ask_lots,
             market.has_market, market.down_buy, market.down_sell, market.up_buy,
             market.up_sell, market.watch,
         )
@@ -385,6 +407,8 @@ class _Replay:
         ts_l: list[int] = []
         stream_l: list[int] = []
         row_l: list[int] = []
+        pending = clock.pending
+        never = 2**63 - 1
         i = 0
         while i < n:
             if not w_lo <= i < w_hi:
@@ -393,7 +417,7 @@ class _Replay:
                 stream_l = timeline.stream[w_lo:w_hi].tolist()
                 row_l = timeline.local_row[w_lo:w_hi].tolist()
             j = i - w_lo
-            due = clock.next_due
+            due = pending[0][0] if pending else never
             if not (python[stream_l[j]] and ts_l[j] < due):
                 i = scan_nb(i, due, *args)
                 if i >= n:
@@ -401,11 +425,25 @@ class _Replay:
                 if not w_lo <= i < w_hi:
                     continue  # reload the window, then handle event i
                 j = i - w_lo
-            ts = ts_l[j]
-            if ts >= due:
-                clock.run_due(ts)
-            clock.set_time(ts)
-            if timed:
-                kernel.event_t0 = perf_counter_ns()
-            handlers[stream_l[j]](row_l[j], ts)
-            i += 1
+                ts = ts_l[j]
+                if ts >= due:
+                    clock.run_due(ts)
+                clock.set_time(ts)
+                if timed:
+                    kernel.event_t0 = perf_counter_ns()
+                handlers[stream_l[j]](row_l[j], ts)
+                j += 1
+            # the common case when strategies take every event: a run of Python events
+            # with nothing scheduled before them, handled without leaving this loop
+            limit = w_hi - w_lo
+            while j < limit:
+                stream = stream_l[j]
+                ts = ts_l[j]
+                if not python[stream] or ts >= (pending[0][0] if pending else never):
+                    break
+                clock.time_ns = ts
+                if timed:
+                    kernel.event_t0 = perf_counter_ns()
+                handlers[stream](row_l[j], ts)
+                j += 1
+            i = w_lo + j

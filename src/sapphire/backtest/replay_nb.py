@@ -20,7 +20,7 @@ _UNLIMITED = np.iinfo(np.int64).max // 4
 def scan_nb(start, next_due, ev_ts, ev_stream, ev_row,
             stream_kind, stream_inst, stream_match, stream_python,
             col_a, col_b, col_c, col_d,
-            bid, ask, bid_lots, ask_lots, last, mkt_ts, has_market,
+            bid, ask, bid_lots, ask_lots, has_market,
             down_buy, down_sell, up_buy, up_sell, watch):
     """Return the index of the first event from ``start`` that needs Python (or n).
 
@@ -57,7 +57,6 @@ def scan_nb(start, next_due, ev_ts, ev_stream, ev_row,
                 return i
             bid[k] = p
             ask[k] = p
-            last[k] = p
             bid_lots[k] = col_b[g]
             ask_lots[k] = col_b[g]
         else:
@@ -69,9 +68,7 @@ def scan_nb(start, next_due, ev_ts, ev_stream, ev_row,
             p = col_d[g]
             bid[k] = p
             ask[k] = p
-            last[k] = p
             bid_lots[k] = _UNLIMITED
             ask_lots[k] = _UNLIMITED
-        mkt_ts[k] = ts
         has_market[k] = 1
     return n

@@ -50,10 +50,12 @@ class Stream:
     matching: bool = False
     instrument_index: int = 0
     subscribers: list[Strategy] = field(default_factory=list)
-    _lo: int = 0
-    _hi: int = 0
-    _lists: list[list] = field(default_factory=list)
-    _raw: list[list] = field(default_factory=list)
+    #: rows [lo, hi) are loaded as Python lists: ``lists`` (floats for strategies) and
+    #: ``raw`` (the int64 columns as ints); read them after :meth:`window`
+    lo: int = 0
+    hi: int = 0
+    lists: list[list] = field(default_factory=list)
+    raw: list[list] = field(default_factory=list)
 
     @classmethod
     def from_table(cls, kind: int, key: object, instrument: Instrument, table: pa.Table, *,
@@ -87,6 +89,12 @@ class Stream:
 
     # -- Python objects, a window of rows at a time -----------------------------------------
 
+    def window(self, row: int) -> int:
+        """Make sure ``row`` is loaded; return its index in the lists."""
+        if not self.lo <= row < self.hi:
+            self._load(row)
+        return row - self.lo
+
     def _load(self, row: int) -> None:
         lo, hi = row, min(row + _WINDOW, len(self))
         price = self.instrument.price_step
@@ -103,42 +111,34 @@ class Stream:
         else:
             lists = [ts, *((price.from_units(c) / self.price_scale).tolist() for c in cols[:4]),
                      size.from_units(cols[4]).tolist()]
-        self._lo, self._hi, self._lists = lo, hi, lists
-        self._raw = [column.tolist() for column in cols]
+        self.lo, self.hi, self.lists = lo, hi, lists
+        self.raw = [column.tolist() for column in cols]
 
     def touch(self, row: int) -> tuple[int, int, int, int]:
         """The kernel columns a, b, c, d of ``row`` as ints (quotes: bid, ask, bid lots, ask
         lots; trades: price, size; bars: open, high, low, close)."""
-        if not self._lo <= row < self._hi:
-            self._load(row)
-        j = row - self._lo
-        raw = self._raw
+        j = self.window(row)
+        raw = self.raw
         if self.kind == TRADE:
             return raw[0][j], raw[1][j], 0, 0
         return raw[0][j], raw[1][j], raw[2][j], raw[3][j]
 
     def quote(self, row: int) -> Quote:
-        if not self._lo <= row < self._hi:
-            self._load(row)
-        j = row - self._lo
-        ts, bid, ask, bid_size, ask_size, bid_ticks, ask_ticks = self._lists
+        j = self.window(row)
+        ts, bid, ask, bid_size, ask_size, bid_ticks, ask_ticks = self.lists
         return Quote(self.key, ts[j], bid[j], ask[j], bid_size[j],  # type: ignore[arg-type]
                      ask_size[j], bid_ticks[j], ask_ticks[j])
 
     def trade(self, row: int) -> Trade:
-        if not self._lo <= row < self._hi:
-            self._load(row)
-        j = row - self._lo
-        ts, price, size, side, ticks, lots = self._lists
+        j = self.window(row)
+        ts, price, size, side, ticks, lots = self.lists
         aggressor = (0, 1, -1)[side[j]] if 0 <= side[j] <= 2 else 0
         return Trade(self.key, ts[j], price[j], size[j], aggressor,  # type: ignore[arg-type]
                      ticks[j], lots[j])
 
     def bar(self, row: int) -> Bar:
-        if not self._lo <= row < self._hi:
-            self._load(row)
-        j = row - self._lo
-        ts, open_, high, low, close, volume = self._lists
+        j = self.window(row)
+        ts, open_, high, low, close, volume = self.lists
         return Bar(self.key, ts[j], open_[j], high[j], low[j],  # type: ignore[arg-type]
                    close[j], volume[j])
 

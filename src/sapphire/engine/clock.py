@@ -20,31 +20,33 @@ class SimulatedClock:
     """Time in ns that only moves when the engine moves it."""
 
     def __init__(self, start_ns: int = 0) -> None:
-        self._now = start_ns
-        self._queue: list[tuple[int, int, Callback]] = []
+        #: the current time (ns UTC); the replay loop moves it forward by assignment
+        self.time_ns = start_ns
+        #: scheduled work as a heap of (time, sequence, callback); read it, never change it
+        self.pending: list[tuple[int, int, Callback]] = []
         self._sequence = 0
 
     def now(self) -> int:
         """The current time, ns UTC."""
-        return self._now
+        return self.time_ns
 
     def set_time(self, ts: int) -> None:
-        if ts > self._now:
-            self._now = ts
+        if ts > self.time_ns:
+            self.time_ns = ts
 
     def schedule(self, ts: int, callback: Callback) -> None:
         """Run ``callback`` when the clock reaches ``ts`` (now, if ``ts`` is in the past)."""
         self._sequence += 1
-        heapq.heappush(self._queue, (max(ts, self._now), self._sequence, callback))
+        heapq.heappush(self.pending, (max(ts, self.time_ns), self._sequence, callback))
 
     @property
     def next_due(self) -> int:
         """Time of the earliest scheduled work, or the largest int64 if none."""
-        return self._queue[0][0] if self._queue else 2**63 - 1
+        return self.pending[0][0] if self.pending else 2**63 - 1
 
     def run_due(self, ts: int) -> None:
         """Run, in order, everything scheduled up to and including ``ts``."""
-        queue = self._queue
+        queue = self.pending
         while queue and queue[0][0] <= ts:
             when, _, callback = heapq.heappop(queue)
             self.set_time(when)
@@ -55,7 +57,7 @@ class SimulatedClock:
         """Call ``callback`` every ``interval_ns`` from ``start_ns`` (default: now + interval)."""
         if interval_ns <= 0:
             raise ConfigError(f"timer interval must be positive ns, was {interval_ns}")
-        first = self._now + interval_ns if start_ns is None else start_ns
+        first = self.time_ns + interval_ns if start_ns is None else start_ns
 
         def fire(at: int = first) -> None:
             callback()

@@ -29,8 +29,6 @@ class MarketState:
         self.ask = np.zeros(count, dtype=np.int64)
         self.bid_lots = np.zeros(count, dtype=np.int64)
         self.ask_lots = np.zeros(count, dtype=np.int64)
-        self.last = np.zeros(count, dtype=np.int64)
-        self.ts = np.zeros(count, dtype=np.int64)
         self.has_market = np.zeros(count, dtype=np.int8)
         self.down_buy = np.full(count, NONE_LOW, dtype=np.int64)
         self.down_sell = np.full(count, NONE_LOW, dtype=np.int64)
@@ -38,14 +36,11 @@ class MarketState:
         self.up_sell = np.full(count, NONE_HIGH, dtype=np.int64)
         self.watch = np.zeros(count, dtype=np.int8)
 
-    def set_touch(self, index: int, ts: int, bid: int, ask: int, bid_lots: int, ask_lots: int,
-                  last: int) -> None:
+    def set_touch(self, index: int, bid: int, ask: int, bid_lots: int, ask_lots: int) -> None:
         self.bid[index] = bid
         self.ask[index] = ask
         self.bid_lots[index] = bid_lots
         self.ask_lots[index] = ask_lots
-        self.last[index] = last
-        self.ts[index] = ts
         self.has_market[index] = 1
 
     def clear_thresholds(self, index: int) -> None:

@@ -115,6 +115,11 @@ class SimulatedVenue:
         self._instruments[instrument.id] = instrument
         self._working[index] = []
 
+    def working_list(self, index: int) -> list[Order]:
+        """The live list of orders working in instrument ``index`` (read, never change it):
+        feeds test it on every event to skip matching when it is empty."""
+        return self._working[index]
+
     def has_working(self, index: int) -> bool:
         """Whether any order of instrument ``index`` is working here."""
         return bool(self._working[index])
@@ -285,7 +290,6 @@ class SimulatedVenue:
     def on_bar(self, index: int, open_: int, high: int, low: int, close: int,
                ts: int) -> None:
         """Walk a bar's assumed path and match the instrument's orders along it."""
-        state = self.market
         points = matching.bar_path(open_, high, low, close)
         self._set_point(index, points[0], ts)
         self.on_point(index)
@@ -293,10 +297,9 @@ class SimulatedVenue:
             for price in matching.segment_points(start, end, self._working[index]):
                 self._set_point(index, price, ts)
                 self.on_point(index)
-        state.last[index] = close
 
     def _set_point(self, index: int, price: int, ts: int) -> None:
-        self.market.set_touch(index, ts, price, price, UNLIMITED, UNLIMITED, price)
+        self.market.set_touch(index, price, price, UNLIMITED, UNLIMITED)
 
     def _activate(self, order: Order, index: int, *, arriving: bool) -> None:
         bid = int(self.market.bid[index])

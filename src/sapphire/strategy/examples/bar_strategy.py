@@ -35,7 +35,7 @@ class BarStrategy(Strategy):
 
     def held(self) -> int:
         """Net position in lots (signed)."""
-        return self.position_lots(self.instrument_id)
+        return self._net_lots.get(self.instrument_id, 0)
 
     def trade(self, side: Side, lots: int) -> None:
         """Send a market order for ``lots``."""
