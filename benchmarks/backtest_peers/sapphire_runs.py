@@ -29,6 +29,13 @@ if TYPE_CHECKING:
 SUPPORTED = frozenset({"1", "2", "2x", "3"})
 
 
+def version() -> str:
+    """Return Sapphire's version."""
+    from importlib.metadata import version as installed
+
+    return installed("sapphire-trading")
+
+
 def make_run(workload: Workload) -> SapphireRun:
     """Return the Sapphire run of ``workload``."""
     if workload.key not in SUPPORTED:
@@ -126,9 +133,11 @@ class SapphireRun:
         result: BacktestResult = self.engine.run()
         if result.errors:
             raise RuntimeError(f"sapphire run failed: {result.errors[0]}")
+        assert self.engine.kernel is not None
         position = self.engine.kernel.portfolio.net_position(self.instrument.id)
-        events = (self.strategy.quotes if isinstance(self.strategy, QuoteRule)
-                  else self.strategy.fast.count)
+        strategy = self.strategy
+        events = strategy.quotes if isinstance(strategy, QuoteRule) else (
+            strategy.fast.count if isinstance(strategy, EMACross) else 0)
         return RunResult(orders=result.orders.num_rows, fills=result.fills.num_rows,
                          strategy_events=events,
                          final_position=float(position * self.instrument.size_increment))
