@@ -1,0 +1,57 @@
+"""NautilusTrader OrderBook (L2_MBP) on deltas from an .npz file; prints one JSON line.
+
+Run with the NautilusTrader interpreter: benchmarks/.env-nautilus/bin/python.
+Usage: nautilus_book.py DELTAS.npz PRICE_PRECISION SIZE_PRECISION SINGLE_ROWS REPEATS
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+
+import numpy as np
+from nautilus_trader.model.book import OrderBook
+from nautilus_trader.model.data import BookOrder, OrderBookDelta, OrderBookDeltas
+from nautilus_trader.model.enums import BookAction, BookType, OrderSide
+from nautilus_trader.model.identifiers import InstrumentId
+from nautilus_trader.model.objects import Price, Quantity
+
+path, pp, sp, single_rows, repeats = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
+    int(sys.argv[4]), int(sys.argv[5])
+data = np.load(path)
+iid = InstrumentId.from_str("BTCUSDT.BINANCE")
+sides = {1: OrderSide.BUY, 2: OrderSide.SELL}
+actions = {1: BookAction.ADD, 2: BookAction.UPDATE, 3: BookAction.DELETE}
+pscale, sscale = 10.0 ** pp, 10.0 ** sp
+deltas = [
+    OrderBookDelta(iid, actions[a], BookOrder(sides[s], Price(p / pscale, pp),
+                                              Quantity(q / sscale, sp), 0), f, n, n, n)
+    for s, a, p, q, n, f in zip(data["side"].tolist(), data["action"].tolist(),
+                                data["price"].tolist(), data["size"].tolist(),
+                                data["sequence"].tolist(), data["flags"].tolist(), strict=True)
+]
+batch_times, single_times = [], []
+for _ in range(repeats):
+    book = OrderBook(iid, BookType.L2_MBP)
+    packed = OrderBookDeltas(iid, deltas)
+    started = time.perf_counter()
+    book.apply_deltas(packed)
+    batch_times.append(time.perf_counter() - started)
+    one = OrderBook(iid, BookType.L2_MBP)
+    apply = one.apply_delta
+    part = deltas[:single_rows]
+    started = time.perf_counter()
+    for delta in part:
+        apply(delta)
+    single_times.append(time.perf_counter() - started)
+print(json.dumps({
+    "rows": len(deltas), "batch_s": statistics.median(batch_times),
+    "single_rows": single_rows, "single_s": statistics.median(single_times),
+    "best_bid": round(float(book.best_bid_price()) * pscale),
+    "best_ask": round(float(book.best_ask_price()) * pscale),
+    "bid_size": round(float(book.best_bid_size()) * sscale),
+    "ask_size": round(float(book.best_ask_size()) * sscale),
+    "bid_levels": len(book.bids()), "ask_levels": len(book.asks()),
+}))
