@@ -23,26 +23,31 @@ def fills_table(kernel: Kernel) -> pa.Table:
 
 
 def orders_table(kernel: Kernel) -> pa.Table:
-    rows: dict[str, list[object]] = {name: [] for name in ORDERS_SCHEMA.names}
-    for order in kernel.cache.orders.values():
-        instrument = kernel.cache.instrument(order.instrument_id)
-        price_unit = float(instrument.price_increment)
-        size_unit = float(instrument.size_increment)
-        values = {
-            "order_id": order.order_id, "instrument_id": str(order.instrument_id),
-            "side": order.sign, "type": order.type.value,
-            "time_in_force": order.time_in_force.value,
-            "quantity": order.quantity * size_unit,
-            "price": _NAN if order.price is None else order.price * price_unit,
-            "trigger_price": (_NAN if order.trigger_price is None
-                              else order.trigger_price * price_unit),
-            "status": order.status.value, "filled_quantity": order.filled * size_unit,
-            "avg_fill_price": order.avg_price * price_unit if order.filled else _NAN,
-            "ts_init": order.ts_init, "ts_last": order.ts_last, "reason": order.reason,
-        }
-        for name, value in values.items():
-            rows[name].append(value)
-    return pa.table(rows, schema=ORDERS_SCHEMA)
+    orders = list(kernel.cache.orders.values())
+    units = {i.id: (float(i.price_increment), float(i.size_increment))
+             for i in kernel.cache.instruments}
+    price_unit = [units[o.instrument_id][0] for o in orders]
+    size_unit = [units[o.instrument_id][1] for o in orders]
+    columns = {
+        "order_id": [o.order_id for o in orders],
+        "instrument_id": [str(o.instrument_id) for o in orders],
+        "side": [o.sign for o in orders],
+        "type": [o.type for o in orders],
+        "time_in_force": [o.time_in_force for o in orders],
+        "quantity": [o.quantity * u for o, u in zip(orders, size_unit, strict=True)],
+        "price": [_NAN if o.price is None else o.price * u
+                  for o, u in zip(orders, price_unit, strict=True)],
+        "trigger_price": [_NAN if o.trigger_price is None else o.trigger_price * u
+                          for o, u in zip(orders, price_unit, strict=True)],
+        "status": [o.status for o in orders],
+        "filled_quantity": [o.filled * u for o, u in zip(orders, size_unit, strict=True)],
+        "avg_fill_price": [o.avg_price * u if o.filled else _NAN
+                           for o, u in zip(orders, price_unit, strict=True)],
+        "ts_init": [o.ts_init for o in orders],
+        "ts_last": [o.ts_last for o in orders],
+        "reason": [o.reason for o in orders],
+    }
+    return pa.table(columns, schema=ORDERS_SCHEMA)
 
 
 def positions_table(accounts: list[Account]) -> pa.Table:

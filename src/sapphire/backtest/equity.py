@@ -33,7 +33,8 @@ def grid_equity(start: int, end: int, interval: int, starting: float, ledger: Fi
     the fills at that time)."""
     grid = np.arange(start, end, interval, dtype=np.int64)
     fills_at = np.asarray(ledger.columns["ts_event"], dtype=np.int64)
-    grid = np.unique(np.concatenate([grid, fills_at, [np.int64(end)]]))
+    grid = np.sort(np.concatenate([grid, fills_at, [np.int64(end)]]))
+    grid = grid[np.concatenate([[True], grid[1:] != grid[:-1]])]  # sorted: drop repeats
     cash = np.full(grid.shape[0], starting, dtype=np.float64)
     columns = ledger.columns
     if not columns["ts_event"]:
