@@ -55,6 +55,7 @@ class Kernel:
             self.call = self._call_timed  # type: ignore[method-assign]
         self.strategies: dict[str, Strategy] = {}
         self._factories: dict[str, OrderFactory] = {}
+        self._order_topics: dict[str, str] = {}
 
     def add_strategy(self, strategy: Strategy) -> None:
         if strategy.strategy_id in self.strategies:
@@ -91,7 +92,10 @@ class Kernel:
                              f"{type(exc).__name__}: {exc}")
 
     def _deliver(self, order: Order, event: OrderEvent) -> None:
-        self.bus.publish(f"orders.{order.strategy_id}", event)
+        topic = self._order_topics.get(order.strategy_id)
+        if topic is None:
+            topic = self._order_topics[order.strategy_id] = f"orders.{order.strategy_id}"
+        self.bus.publish(topic, event)
         strategy = self.strategies.get(order.strategy_id)
         if strategy is None:
             return

@@ -25,6 +25,13 @@ if TYPE_CHECKING:
 Number = Decimal | str | float | int
 
 
+class Lots(int):
+    """A quantity already in lots of the instrument (``Lots(3)``), as opposed to a size in
+    instrument units: strategies that keep positions in lots skip the decimal conversion."""
+
+    __slots__ = ()
+
+
 class OrderFactory:
     """Create orders for one strategy with ids ``<prefix>-1``, ``<prefix>-2``, ...
 
@@ -198,10 +205,13 @@ def _expiry(tif: TimeInForce, expire_ns: object) -> int | None:
 
 
 def _lots(instrument: Instrument, quantity: Number) -> int:
-    try:
-        lots = instrument.size_to_lot(quantity)
-    except IncrementError as exc:
-        raise OrderError(f"{instrument.id}: quantity {quantity!r}: {exc}") from None
+    if isinstance(quantity, Lots):
+        lots = int(quantity)
+    else:
+        try:
+            lots = instrument.size_to_lot(quantity)
+        except IncrementError as exc:
+            raise OrderError(f"{instrument.id}: quantity {quantity!r}: {exc}") from None
     if lots <= 0:
         raise OrderError(f"{instrument.id}: quantity must be positive, was {quantity!r}")
     limits = (instrument.min_quantity, instrument.max_quantity)

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from sapphire.core.enums import Side
 from sapphire.data.bar_type import BarType
+from sapphire.model.order_factory import Lots
 from sapphire.strategy.strategy import Strategy, StrategyConfig
 
 
@@ -30,7 +31,6 @@ class BarStrategy(Strategy):
     def on_start(self) -> None:
         instrument = self.instrument(self.instrument_id)
         self.lots = instrument.size_to_lot(self.config.trade_size)
-        self._size_unit = instrument.size_increment
         self.subscribe_bars(self.bar_type)
 
     def held(self) -> int:
@@ -39,4 +39,4 @@ class BarStrategy(Strategy):
 
     def trade(self, side: Side, lots: int) -> None:
         """Send a market order for ``lots``."""
-        self.submit(self.orders.market(self.instrument_id, side, lots * self._size_unit))
+        self.submit(self.orders.market(self.instrument_id, side, Lots(lots)))
