@@ -343,10 +343,8 @@ def _prepare_kernel() -> None:
     from sapphire.backtest.replay_nb import scan_nb
 
     empty = np.zeros(0, dtype=np.int64)
-    one8, one32, one64 = (np.zeros(1, dtype=t) for t in (np.int8, np.int32, np.int64))
-    scan_nb(0, 0, empty, empty.astype(np.int32), empty, one8, one32, one8, one8,
-            empty, empty, empty, empty, one64, one64, one64, one64, one8,
-            one64, one64, one64, one64, one8)
+    scan_nb(0, 0, empty, empty.astype(np.int32), empty, np.zeros((1, 4), dtype=np.int64),
+            np.zeros((4, 0), dtype=np.int64), MarketState(1).table)
 
 
 def _account(cfg: VenueConfig) -> Account:
@@ -376,18 +374,10 @@ class _Replay:
         self.streams = streams
         self.timeline = timeline
         self.venues = [venue_of(stream) for stream in streams]
-        cols = timeline.columns
-        self.scan_args = (
-            timeline.ts, timeline.stream, timeline.row,
-            np.array([s.kind for s in streams], dtype=np.int8),
-            np.array([s.instrument_index for s in streams], dtype=np.int32),
-            np.array([s.matching for s in streams], dtype=np.int8),
-            np.array([bool(s.subscribers) for s in streams], dtype=np.int8),
-            cols[0], cols[1], cols[2], cols[3],
-            market.bid, market.ask, market.bid_lots, market.ask_lots,
-            market.has_market, market.down_buy, market.down_sell, market.up_buy,
-            market.up_sell, market.watch,
-        )
+        stream_table = np.array([[s.kind, s.instrument_index, s.matching, bool(s.subscribers)]
+                                 for s in streams], dtype=np.int64).reshape(-1, 4)
+        self.scan_args = (timeline.ts, timeline.stream, timeline.row, stream_table,
+                          np.stack(timeline.columns), market.table)
         self.python = [bool(s.subscribers) for s in streams]
         kinds = {QUOTE: QuoteFeed, TRADE: TradeFeed, BAR: BarFeed}
         self.feeds = [kinds[s.kind](s, kernel, market, self.venues[i])

@@ -12,20 +12,30 @@ import numba as nb
 import numpy as np
 
 from sapphire.backtest.kinds import QUOTE, TRADE
+from sapphire.sim.market_state import (
+    ASK,
+    ASK_LOTS,
+    BID,
+    BID_LOTS,
+    DOWN_BUY,
+    DOWN_SELL,
+    HAS_MARKET,
+    UP_BUY,
+    UP_SELL,
+    WATCH,
+)
 
 _UNLIMITED = np.iinfo(np.int64).max // 4
 
 
 @nb.njit(cache=True, nogil=True)
-def scan_nb(start, next_due, ev_ts, ev_stream, ev_row,
-            stream_kind, stream_inst, stream_match, stream_python,
-            col_a, col_b, col_c, col_d,
-            bid, ask, bid_lots, ask_lots, has_market,
-            down_buy, down_sell, up_buy, up_sell, watch):
+def scan_nb(start, next_due, ev_ts, ev_stream, ev_row, streams, cols, state):
     """Return the index of the first event from ``start`` that needs Python (or n).
 
-    Columns by kind: quotes a=bid b=ask c=bid lots d=ask lots; trades a=price b=size;
-    bars a=open b=high c=low d=close.
+    ``streams[s]`` is (kind, instrument index, matching, delivered to Python);
+    ``cols`` rows a, b, c, d hold quotes as bid, ask, bid lots, ask lots; trades as price,
+    size; bars as open, high, low, close. ``state`` is the
+    :class:`~sapphire.sim.market_state.MarketState` table.
     """
     n = ev_ts.shape[0]
     for i in range(start, n):
@@ -33,42 +43,43 @@ def scan_nb(start, next_due, ev_ts, ev_stream, ev_row,
         if ts >= next_due:
             return i
         s = ev_stream[i]
-        if stream_python[s]:
+        if streams[s, 3]:
             return i
-        if not stream_match[s]:
+        if not streams[s, 2]:
             continue
         g = ev_row[i]
-        k = stream_inst[s]
-        kind = stream_kind[s]
+        k = streams[s, 1]
+        kind = streams[s, 0]
+        watch = state[k, WATCH]
         if kind == QUOTE:
-            b = col_a[g]
-            a = col_b[g]
-            if (watch[k] or a <= down_buy[k] or b <= down_sell[k] or a >= up_buy[k]
-                    or b >= up_sell[k]):
+            b = cols[0, g]
+            a = cols[1, g]
+            if (watch or a <= state[k, DOWN_BUY] or b <= state[k, DOWN_SELL]
+                    or a >= state[k, UP_BUY] or b >= state[k, UP_SELL]):
                 return i
-            bid[k] = b
-            ask[k] = a
-            bid_lots[k] = col_c[g]
-            ask_lots[k] = col_d[g]
+            state[k, BID] = b
+            state[k, ASK] = a
+            state[k, BID_LOTS] = cols[2, g]
+            state[k, ASK_LOTS] = cols[3, g]
         elif kind == TRADE:
-            p = col_a[g]
-            if watch[k] or p <= down_buy[k] or p <= down_sell[k] or p >= up_buy[k] \
-                    or p >= up_sell[k]:
+            p = cols[0, g]
+            if (watch or p <= state[k, DOWN_BUY] or p <= state[k, DOWN_SELL]
+                    or p >= state[k, UP_BUY] or p >= state[k, UP_SELL]):
                 return i
-            bid[k] = p
-            ask[k] = p
-            bid_lots[k] = col_b[g]
-            ask_lots[k] = col_b[g]
+            state[k, BID] = p
+            state[k, ASK] = p
+            state[k, BID_LOTS] = cols[1, g]
+            state[k, ASK_LOTS] = cols[1, g]
         else:
-            lo = col_c[g]
-            hi = col_b[g]
-            if watch[k] or lo <= down_buy[k] or lo <= down_sell[k] or hi >= up_buy[k] \
-                    or hi >= up_sell[k]:
+            lo = cols[2, g]
+            hi = cols[1, g]
+            if (watch or lo <= state[k, DOWN_BUY] or lo <= state[k, DOWN_SELL]
+                    or hi >= state[k, UP_BUY] or hi >= state[k, UP_SELL]):
                 return i
-            p = col_d[g]
-            bid[k] = p
-            ask[k] = p
-            bid_lots[k] = _UNLIMITED
-            ask_lots[k] = _UNLIMITED
-        has_market[k] = 1
+            p = cols[3, g]
+            state[k, BID] = p
+            state[k, ASK] = p
+            state[k, BID_LOTS] = _UNLIMITED
+            state[k, ASK_LOTS] = _UNLIMITED
+        state[k, HAS_MARKET] = 1
     return n

@@ -21,20 +21,27 @@ NONE_HIGH = np.iinfo(np.int64).max  # an "up" threshold no price can reach
 UNLIMITED = np.iinfo(np.int64).max // 4  # displayed size of a bar or a trade-less point
 
 
+#: Columns of :attr:`MarketState.table`, one row per instrument.
+BID, ASK, BID_LOTS, ASK_LOTS, HAS_MARKET, DOWN_BUY, DOWN_SELL, UP_BUY, UP_SELL, WATCH = range(10)
+
+
 class MarketState:
-    """Touch and thresholds for ``count`` instruments (index = the engine's instrument index)."""
+    """Touch and thresholds for ``count`` instruments (index = the engine's instrument index).
+
+    Everything lives in one int64 ``table`` (a row per instrument) handed to the kernel as
+    a single argument (each array argument costs a numba call about 50 ns to unbox); the
+    named attributes are column views of it for Python.
+    """
 
     def __init__(self, count: int) -> None:
-        self.bid = np.zeros(count, dtype=np.int64)
-        self.ask = np.zeros(count, dtype=np.int64)
-        self.bid_lots = np.zeros(count, dtype=np.int64)
-        self.ask_lots = np.zeros(count, dtype=np.int64)
-        self.has_market = np.zeros(count, dtype=np.int8)
-        self.down_buy = np.full(count, NONE_LOW, dtype=np.int64)
-        self.down_sell = np.full(count, NONE_LOW, dtype=np.int64)
-        self.up_buy = np.full(count, NONE_HIGH, dtype=np.int64)
-        self.up_sell = np.full(count, NONE_HIGH, dtype=np.int64)
-        self.watch = np.zeros(count, dtype=np.int8)
+        self.table = np.zeros((count, 10), dtype=np.int64)
+        self.table[:, DOWN_BUY] = NONE_LOW
+        self.table[:, DOWN_SELL] = NONE_LOW
+        self.table[:, UP_BUY] = NONE_HIGH
+        self.table[:, UP_SELL] = NONE_HIGH
+        columns = (self.table[:, i] for i in range(10))
+        (self.bid, self.ask, self.bid_lots, self.ask_lots, self.has_market, self.down_buy,
+         self.down_sell, self.up_buy, self.up_sell, self.watch) = columns
 
     def set_touch(self, index: int, bid: int, ask: int, bid_lots: int, ask_lots: int) -> None:
         self.bid[index] = bid
