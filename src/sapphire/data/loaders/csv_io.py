@@ -6,10 +6,10 @@ object per row. Arrow's own streaming reader parses one block at a time, which l
 the second core to the rest of the import. When every wanted column is a number or a
 UTC timestamp, a numba kernel (:mod:`~sapphire.data.loaders.csv_fast_nb`) parses the
 plain pieces into exactly the columns Arrow would give, in 40 % less CPU; Arrow parses
-any piece it does not support. When Arrow rejects the
-file (a row with the wrong number of fields, text where a number belongs) the file is
-read again on one thread, which makes Arrow name the line, so the error can name the
-1-based data row and the column.
+any piece it does not support. When Arrow rejects the file (a row with the wrong
+number of fields, text where a number belongs) the file is read again on one thread,
+which makes Arrow name the line, so the error can name the 1-based data row and the
+column.
 """
 
 from __future__ import annotations
