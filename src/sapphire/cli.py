@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from pathlib import Path
@@ -53,7 +52,8 @@ def generate(
     catalog: CatalogOption = Path(DEFAULT_CATALOG),
     events: Annotated[int, typer.Option(help="Quote events per instrument.")] = 1_000_000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same data).")] = 7,
-    bars: Annotated[str, typer.Option(help="Bar spec aggregated from the quotes, '' for none.")] = "1-min-mid",
+    bars: Annotated[str, typer.Option(
+        help="Bar spec aggregated from the quotes, '' for none.")] = "1-min-mid",
 ) -> None:
     """Generate a synthetic market (quotes, trades, L2 deltas) into the catalog."""
     try:
@@ -68,20 +68,24 @@ def generate(
 @data_app.command("import")
 def import_(
     path: Annotated[Path, typer.Argument(help="File to import.", exists=True, dir_okay=False)],
-    format: Annotated[str, typer.Option("--format", "-f", help="Loader name (see `data formats`).")],
-    instrument: Annotated[str, typer.Option("--instrument", "-i", help="Instrument id SYMBOL.VENUE.")],
+    format: Annotated[str, typer.Option("--format", "-f",
+                                        help="Loader name (see `data formats`).")],
+    instrument: Annotated[str, typer.Option("--instrument", "-i",
+                                            help="Instrument id SYMBOL.VENUE.")],
     catalog: CatalogOption = Path(DEFAULT_CATALOG),
     instruments: Annotated[Path | None, typer.Option(
         help="TOML file of [[instrument]] specs to register with the import.")] = None,
     bar_type: Annotated[str | None, typer.Option(help="Bar type, for bar files.")] = None,
     data_type: Annotated[str | None, typer.Option(
-        help="Generic loaders (csv, parquet): trades, quotes, l2_deltas, l3_orders or bars.")] = None,
+        help="Generic loaders (csv, parquet): trades, quotes, l2_deltas, l3_orders or bars.",
+    )] = None,
     column: Annotated[list[str] | None, typer.Option(
         "--map", help="Generic loaders: schema_column=file_column, repeatable.")] = None,
     option: Annotated[list[str] | None, typer.Option(
         "--option", "-o", help="Loader option key=value, repeatable (e.g. tz=-05:00).")] = None,
     repair: Annotated[bool, typer.Option(
-        help="Sort out-of-order rows and drop exact duplicates instead of rejecting the file.")] = False,
+        help="Sort out-of-order rows and drop exact duplicates instead of rejecting the file.",
+    )] = False,
 ) -> None:
     """Import a vendor file into the catalog (all of it, or nothing)."""
     try:
@@ -96,7 +100,7 @@ def import_(
 
 def _import(path: Path, format: str, instrument_id: str, catalog_path: Path,
             instruments: Path | None, bar_type: str | None, columns: list[str],
-            options: list[str], repair: bool):  # type: ignore[no-untyped-def]
+            options: list[str], repair: bool):
     from sapphire.core.errors import ConfigError
     from sapphire.core.identifiers import InstrumentId
     from sapphire.data.ingest import import_file
@@ -175,11 +179,15 @@ def show_catalog(catalog: Catalog) -> None:
 
 @data_app.command("query")
 def query(
-    data_type: Annotated[str | None, typer.Argument(help="trades, quotes, l2_deltas, l3_orders or bars.")] = None,
-    series: Annotated[str | None, typer.Argument(help="Instrument id, or bar type for bars.")] = None,
+    data_type: Annotated[str | None, typer.Argument(
+        help="trades, quotes, l2_deltas, l3_orders or bars.")] = None,
+    series: Annotated[str | None, typer.Argument(
+        help="Instrument id, or bar type for bars.")] = None,
     catalog: CatalogOption = Path(DEFAULT_CATALOG),
-    start: Annotated[str | None, typer.Option(help="From (inclusive): ISO time, date or ns; UTC.")] = None,
-    end: Annotated[str | None, typer.Option(help="To (exclusive): ISO time, date or ns; UTC.")] = None,
+    start: Annotated[str | None, typer.Option(
+        help="From (inclusive): ISO time, date or ns; UTC.")] = None,
+    end: Annotated[str | None, typer.Option(
+        help="To (exclusive): ISO time, date or ns; UTC.")] = None,
     sql: Annotated[str | None, typer.Option(help="DuckDB SQL over views trades, quotes, l2_deltas, "
                                                  "l3_orders, bars (and *_raw in ticks).")] = None,
     limit: Annotated[int, typer.Option(help="Rows to show.")] = 20,
@@ -250,8 +258,13 @@ def demo(
 
 def main() -> None:
     """Entry point of the ``sapphire`` command."""
-    logging.basicConfig(level=os.environ.get("SAPPHIRE_LOG_LEVEL", "WARNING"),
-                        format="%(levelname)s %(name)s: %(message)s")
+    from sapphire.core.runtime import prepare_process
+
+    try:
+        prepare_process(sys.argv[1:])
+    except SapphireError as exc:
+        errors.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise SystemExit(1) from None
     app()
 
 

@@ -334,6 +334,20 @@ def _capacity(explicit: int | None, key: str, ram_gib: int, per_gib: int,
     return value, f"derived: {ram_gib} GiB x {per_gib:,}, bounded {bounds[0]:,}..{bounds[1]:,}"
 
 
+def apply_threads(profile: HardwareProfile,
+                  environ: MutableMapping[str, str] | None = None) -> list[str]:
+    """Set the OMP/MKL/numba thread variables (kept if the user set them, unless
+    ``hardware.threads`` was given); return what was set, one line each."""
+    environ = os.environ if environ is None else environ
+    done = []
+    force = profile.sources["threads"].startswith("settings")
+    for name in THREAD_VARIABLES:
+        if force or name not in environ:
+            environ[name] = str(profile.threads)
+            done.append(f"{name}={profile.threads}")
+    return done
+
+
 def apply_profile(profile: HardwareProfile,
                   environ: MutableMapping[str, str] | None = None) -> list[str]:
     """Set thread and numba cache variables and create the data folders.
@@ -344,12 +358,7 @@ def apply_profile(profile: HardwareProfile,
     changed (child processes still get them).
     """
     environ = os.environ if environ is None else environ
-    done = []
-    force = profile.sources["threads"].startswith("settings")
-    for name in THREAD_VARIABLES:
-        if force or name not in environ:
-            environ[name] = str(profile.threads)
-            done.append(f"{name}={profile.threads}")
+    done = apply_threads(profile, environ)
     explicit_cache = profile.sources["numba_cache_dir"].startswith("settings")
     if "NUMBA_CACHE_DIR" not in environ or explicit_cache:
         environ["NUMBA_CACHE_DIR"] = profile.numba_cache_dir
