@@ -339,7 +339,7 @@ class L3Book:
         n = st[L.META, L.M_NBID if side == Side.BUY else L.M_NASK]
         if n == 0:
             return None
-        price, lots, count = self._nb.best_nb(st, side)
+        price, lots, count = self._nb.best_nb(st, int(side))
         return int(price), int(lots), int(count)
 
     def best_bid(self) -> tuple[int, int, int] | None:
