@@ -27,7 +27,8 @@ def machine_info() -> dict[str, Any]:
     }
 
 
-def median_seconds(run: Callable[[], object], repeats: int, setup: Callable[[], object] | None = None) -> float:
+def median_seconds(run: Callable[[], object], repeats: int,
+                   setup: Callable[[], object] | None = None) -> float:
     """Median wall time of ``run`` over ``repeats`` calls (``setup`` runs untimed before each)."""
     times = []
     for _ in range(repeats):

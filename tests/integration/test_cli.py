@@ -40,7 +40,8 @@ def test_ls_lists_generated_series(generated):
 
 def test_sql_query_over_views(generated):
     result = runner.invoke(app, ["data", "query", "--catalog", str(generated), "--sql",
-                                 "SELECT count(*) AS crossed FROM quotes WHERE bid_price >= ask_price"])
+                                 "SELECT count(*) AS crossed FROM quotes "
+                                 "WHERE bid_price >= ask_price"])
     assert result.exit_code == 0, result.output
     assert "crossed" in result.output and "│ 0 " in result.output
 
@@ -53,7 +54,8 @@ def test_series_query_with_time_range(generated):
 
 
 def test_unknown_data_type_exits_non_zero(generated):
-    result = runner.invoke(app, ["data", "query", "candles", "EURUSD.SIM", "--catalog", str(generated)])
+    result = runner.invoke(app, ["data", "query", "candles", "EURUSD.SIM",
+                                 "--catalog", str(generated)])
     assert result.exit_code == 1
     assert "unknown data type 'candles'" in result.output
 
@@ -65,8 +67,8 @@ def test_import_of_a_bad_file_names_row_and_column_and_changes_nothing(tmp_path)
     good = tmp_path / "good.csv"
     good.write_text("timestamp,bid,ask\n2024-01-01T00:00:00Z,1.10000,1.10002\n"
                     "2024-01-01T00:00:01Z,1.10001,1.10003\n")
-    args = ["data", "import", "--catalog", str(catalog), "--format", "csv", "--data-type", "quotes", "--instrument",
-            "EURUSD.SIM", "--instruments", str(specs), "--map", "ts_event=timestamp",
+    args = ["data", "import", "--catalog", str(catalog), "--format", "csv", "--data-type",
+            "quotes", "--instrument", "EURUSD.SIM", "--instruments", str(specs), "--map", "ts_event=timestamp",
             "--map", "bid_price=bid", "--map", "ask_price=ask"]
     ok = runner.invoke(app, [*args[:2], str(good), *args[2:]])
     assert ok.exit_code == 0, ok.output

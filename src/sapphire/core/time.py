@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Literal
+from typing import Any, Literal, NoReturn
 
 import numpy as np
 import pyarrow as pa
@@ -257,7 +257,7 @@ def _timestamps_to_ns(parsed: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(pc.cast(parsed, pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
-def _raise_first(bad: np.ndarray, values: object, column: str, reason: str) -> None:
+def _raise_first(bad: np.ndarray, values: Any, column: str, reason: str) -> None:
     if bad.any():
         index = int(np.argmax(bad))
         value = None
@@ -279,7 +279,8 @@ def _check_zone(tz: str) -> None:
         ) from None
 
 
-def _raise_first_unparseable(array: pa.Array, column: str, tz: str, *, needs_offset: bool) -> None:
+def _raise_first_unparseable(array: pa.Array, column: str, tz: str, *,
+                             needs_offset: bool) -> NoReturn:
     """Find the first string that fails to parse (slow path, only taken on error)."""
     for index, value in enumerate(array.to_pylist()):
         try:
