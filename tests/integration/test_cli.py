@@ -68,8 +68,8 @@ def test_import_of_a_bad_file_names_row_and_column_and_changes_nothing(tmp_path)
     good.write_text("timestamp,bid,ask\n2024-01-01T00:00:00Z,1.10000,1.10002\n"
                     "2024-01-01T00:00:01Z,1.10001,1.10003\n")
     args = ["data", "import", "--catalog", str(catalog), "--format", "csv", "--data-type",
-            "quotes", "--instrument", "EURUSD.SIM", "--instruments", str(specs), "--map", "ts_event=timestamp",
-            "--map", "bid_price=bid", "--map", "ask_price=ask"]
+            "quotes", "--instrument", "EURUSD.SIM", "--instruments", str(specs),
+            "--map", "ts_event=timestamp", "--map", "bid_price=bid", "--map", "ask_price=ask"]
     ok = runner.invoke(app, [*args[:2], str(good), *args[2:]])
     assert ok.exit_code == 0, ok.output
     assert "imported 2 rows" in ok.output
