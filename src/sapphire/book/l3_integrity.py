@@ -172,7 +172,7 @@ def describe(st: np.ndarray) -> str:
         L3Fault.BAD_ACTION: f"action {action} is not one of ADD, MODIFY, CANCEL, FILL, TRADE, "
                             "CLEAR (1-6)",
         L3Fault.NEGATIVE_SIZE: f"negative size {size}; expected > 0",
-        L3Fault.ZERO_SIZE: f"size 0 on a {action}; expected > 0 (an order leaves the book by "
+        L3Fault.ZERO_SIZE: f"size 0 on this {action}; expected > 0 (an order leaves the book by "
                            "a CANCEL of its size)",
         L3Fault.UNKNOWN_ORDER: f"order id {oid} is not on the book",
         L3Fault.DUPLICATE_ORDER: f"order id {oid} is on the book already; an ADD needs a new id",
