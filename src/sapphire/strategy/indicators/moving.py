@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import math
 
-from sapphire.strategy.indicators._checks import bad_input, check_period
+from sapphire.strategy.indicators._base import Periodic, Window
 
 _NAN = math.nan
-_NOT_FINITE = "input is not a finite number"
 
 
-class SMA:
+class SMA(Window):
     """Simple moving average: the mean of the last ``period`` inputs.
 
     Parameters
@@ -42,35 +41,10 @@ class SMA:
     (see the module notes); it is NaN until ``period`` inputs have been seen.
     """
 
-    __slots__ = ("_buf", "_count", "_idx", "_period", "_s1", "_shift", "name")
+    __slots__ = ()
 
     def __init__(self, period: int = 20) -> None:
-        self._period = check_period("period", period)
-        self.name = f"SMA({self._period})"
-        self.reset()
-
-    def reset(self) -> None:
-        """Forget every input."""
-        self._buf = [0.0] * self._period
-        self._idx = 0
-        self._count = 0
-        self._shift = 0.0
-        self._s1 = 0.0
-
-    @property
-    def period(self) -> int:
-        """Window length in inputs."""
-        return self._period
-
-    @property
-    def count(self) -> int:
-        """Inputs accepted since construction or reset."""
-        return self._count
-
-    @property
-    def initialized(self) -> bool:
-        """True once ``period`` inputs have been seen."""
-        return self._count >= self._period
+        super().__init__(period)
 
     @property
     def value(self) -> float:
@@ -82,12 +56,10 @@ class SMA:
     def update(self, value: float) -> None:
         """Add one input (a price, in any unit)."""
         if value - value != 0.0:
-            raise bad_input(self.name, self._count + 1, _NOT_FINITE, value)
-        buf = self._buf
+            raise self._not_finite(value)
         if self._count == 0:
-            value = float(value)
-            self._shift = value
-            buf[:] = [value] * self._period  # removals during warm-up then subtract 0
+            value = self._seed(value)
+        buf = self._buf
         idx = self._idx
         old = buf[idx]
         buf[idx] = value
@@ -106,7 +78,7 @@ class SMA:
         self._count += 1
 
 
-class EMA:
+class EMA(Periodic):
     """Exponential moving average with ``alpha = 2 / (period + 1)``.
 
     Parameters
@@ -121,38 +93,21 @@ class EMA:
     inputs. This matches ``pandas.Series.ewm(span=period, adjust=False).mean()``.
     """
 
-    __slots__ = ("_alpha", "_count", "_period", "_value", "name")
+    __slots__ = ("_alpha", "_value")
 
     def __init__(self, period: int = 20) -> None:
-        self._period = check_period("period", period)
+        super().__init__(period)
         self._alpha = 2.0 / (self._period + 1)
-        self.name = f"EMA({self._period})"
-        self.reset()
 
     def reset(self) -> None:
         """Forget every input."""
-        self._count = 0
+        super().reset()
         self._value = _NAN
-
-    @property
-    def period(self) -> int:
-        """Span in inputs."""
-        return self._period
 
     @property
     def alpha(self) -> float:
         """Smoothing factor ``2 / (period + 1)``."""
         return self._alpha
-
-    @property
-    def count(self) -> int:
-        """Inputs accepted since construction or reset."""
-        return self._count
-
-    @property
-    def initialized(self) -> bool:
-        """True once ``period`` inputs have been seen."""
-        return self._count >= self._period
 
     @property
     def value(self) -> float:
@@ -162,7 +117,7 @@ class EMA:
     def update(self, value: float) -> None:
         """Add one input (a price, in any unit)."""
         if value - value != 0.0:
-            raise bad_input(self.name, self._count + 1, _NOT_FINITE, value)
+            raise self._not_finite(value)
         if self._count:
             self._value += self._alpha * (value - self._value)
         else:
@@ -170,7 +125,7 @@ class EMA:
         self._count += 1
 
 
-class WMA:
+class WMA(Window):
     """Linearly weighted moving average: weights ``1 .. period``, newest heaviest.
 
     Parameters
@@ -186,38 +141,16 @@ class WMA:
     ``W' = W - S + period * d`` and ``S' = S - d_oldest + d``. NaN until initialized.
     """
 
-    __slots__ = ("_buf", "_count", "_denominator", "_idx", "_period", "_s1", "_shift",
-                 "_weighted", "name")
+    __slots__ = ("_denominator", "_weighted")
 
     def __init__(self, period: int = 20) -> None:
-        self._period = check_period("period", period)
+        super().__init__(period)
         self._denominator = self._period * (self._period + 1) / 2.0
-        self.name = f"WMA({self._period})"
-        self.reset()
 
     def reset(self) -> None:
         """Forget every input."""
-        self._buf = [0.0] * self._period
-        self._idx = 0
-        self._count = 0
-        self._shift = 0.0
-        self._s1 = 0.0
+        super().reset()
         self._weighted = 0.0
-
-    @property
-    def period(self) -> int:
-        """Window length in inputs."""
-        return self._period
-
-    @property
-    def count(self) -> int:
-        """Inputs accepted since construction or reset."""
-        return self._count
-
-    @property
-    def initialized(self) -> bool:
-        """True once ``period`` inputs have been seen."""
-        return self._count >= self._period
 
     @property
     def value(self) -> float:
@@ -229,13 +162,11 @@ class WMA:
     def update(self, value: float) -> None:
         """Add one input (a price, in any unit)."""
         if value - value != 0.0:
-            raise bad_input(self.name, self._count + 1, _NOT_FINITE, value)
+            raise self._not_finite(value)
+        if self._count == 0:
+            value = self._seed(value)
         buf = self._buf
         n = self._period
-        if self._count == 0:
-            value = float(value)
-            self._shift = value
-            buf[:] = [value] * n
         idx = self._idx
         old = buf[idx]
         buf[idx] = value

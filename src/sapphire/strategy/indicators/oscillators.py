@@ -11,13 +11,13 @@ from __future__ import annotations
 import math
 
 from sapphire.core.errors import ConfigError
-from sapphire.strategy.indicators._checks import bad_input, check_period
+from sapphire.strategy.indicators._base import Counted, Periodic
+from sapphire.strategy.indicators._checks import check_period
 
 _NAN = math.nan
-_NOT_FINITE = "input is not a finite number"
 
 
-class RSI:
+class RSI(Periodic):
     """Relative strength index with Wilder's smoothing (Wilder 1978).
 
     Parameters
@@ -38,29 +38,17 @@ class RSI:
     1978.
     """
 
-    __slots__ = ("_avg_gain", "_avg_loss", "_count", "_period", "_prev", "name")
+    __slots__ = ("_avg_gain", "_avg_loss", "_prev")
 
     def __init__(self, period: int = 14) -> None:
-        self._period = check_period("period", period)
-        self.name = f"RSI({self._period})"
-        self.reset()
+        super().__init__(period)
 
     def reset(self) -> None:
         """Forget every input."""
-        self._count = 0
+        super().reset()
         self._prev = _NAN
         self._avg_gain = 0.0
         self._avg_loss = 0.0
-
-    @property
-    def period(self) -> int:
-        """Smoothing length in price changes."""
-        return self._period
-
-    @property
-    def count(self) -> int:
-        """Inputs accepted since construction or reset."""
-        return self._count
 
     @property
     def initialized(self) -> bool:
@@ -78,7 +66,7 @@ class RSI:
     def update(self, value: float) -> None:
         """Add one input (a price, in any unit)."""
         if value - value != 0.0:
-            raise bad_input(self.name, self._count + 1, _NOT_FINITE, value)
+            raise self._not_finite(value)
         count = self._count
         self._count = count + 1
         if count == 0:
@@ -100,7 +88,7 @@ class RSI:
                 self._avg_loss /= n
 
 
-class MACD:
+class MACD(Counted):
     """Moving average convergence/divergence (Appel): EMA(fast) - EMA(slow), and its signal.
 
     Parameters
@@ -121,8 +109,8 @@ class MACD:
     pandas ``ewm(span, adjust=False)`` used line by line. ``value`` is the MACD line.
     """
 
-    __slots__ = ("_a_fast", "_a_signal", "_a_slow", "_count", "_fast", "_fast_ema", "_macd",
-                 "_signal", "_signal_ema", "_slow", "_slow_ema", "_warmup", "name")
+    __slots__ = ("_a_fast", "_a_signal", "_a_slow", "_fast", "_fast_ema", "_macd", "_signal",
+                 "_signal_ema", "_slow", "_slow_ema", "_warmup")
 
     def __init__(self, fast: int = 12, slow: int = 26, signal: int = 9) -> None:
         self._fast = check_period("fast", fast)
@@ -139,13 +127,8 @@ class MACD:
 
     def reset(self) -> None:
         """Forget every input."""
-        self._count = 0
+        super().reset()
         self._fast_ema = self._slow_ema = self._macd = self._signal_ema = _NAN
-
-    @property
-    def count(self) -> int:
-        """Inputs accepted since construction or reset."""
-        return self._count
 
     @property
     def initialized(self) -> bool:
@@ -175,7 +158,7 @@ class MACD:
     def update(self, value: float) -> None:
         """Add one input (a price, in any unit)."""
         if value - value != 0.0:
-            raise bad_input(self.name, self._count + 1, _NOT_FINITE, value)
+            raise self._not_finite(value)
         if self._count:
             fast = self._fast_ema = self._fast_ema + self._a_fast * (value - self._fast_ema)
             slow = self._slow_ema = self._slow_ema + self._a_slow * (value - self._slow_ema)

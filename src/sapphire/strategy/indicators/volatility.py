@@ -18,59 +18,34 @@ from __future__ import annotations
 
 import math
 
-from sapphire.strategy.indicators._checks import INF, bad_input, check_multiplier, check_period
+from sapphire.strategy.indicators._base import Periodic, Window
+from sapphire.strategy.indicators._checks import INF, bad_input, check_multiplier
 
 _NAN = math.nan
 _sqrt = math.sqrt
-_NOT_FINITE = "input is not a finite number"
 
 
-class _RollingMoments:
+class _RollingMoments(Window):
     """Mean and population standard deviation of the last ``period`` inputs."""
 
-    __slots__ = ("_buf", "_count", "_idx", "_last", "_mean", "_period", "_run", "_s1", "_s2",
-                 "_shift", "_std", "name")
-    name: str  # set by the subclass, used in error messages
-
-    def __init__(self, period: int) -> None:
-        self._period = check_period("period", period)
-        self.reset()
+    __slots__ = ("_last", "_mean", "_run", "_s2", "_std")
 
     def reset(self) -> None:
         """Forget every input."""
-        self._buf = [0.0] * self._period
-        self._idx = 0
-        self._count = 0
-        self._shift = self._s1 = self._s2 = 0.0
+        super().reset()
+        self._s2 = 0.0
         self._last = _NAN
         self._run = 0
         self._mean = self._std = _NAN
 
-    @property
-    def period(self) -> int:
-        """Window length in inputs."""
-        return self._period
-
-    @property
-    def count(self) -> int:
-        """Inputs accepted since construction or reset."""
-        return self._count
-
-    @property
-    def initialized(self) -> bool:
-        """True once ``period`` inputs have been seen."""
-        return self._count >= self._period
-
     def update(self, value: float) -> None:
         """Add one input (a price, in any unit)."""
         if value - value != 0.0:
-            raise bad_input(self.name, self._count + 1, _NOT_FINITE, value)
+            raise self._not_finite(value)
+        if self._count == 0:
+            value = self._seed(value)
         buf = self._buf
         n = self._period
-        if self._count == 0:
-            value = float(value)
-            self._shift = value
-            buf[:] = [value] * n
         idx = self._idx
         old = buf[idx]
         buf[idx] = value
@@ -123,7 +98,7 @@ class BollingerBands(_RollingMoments):
     def __init__(self, period: int = 20, k: float = 2.0) -> None:
         super().__init__(period)
         self._k = check_multiplier("k", k)
-        self.name = f"BollingerBands({self._period}, {self._k:g})"
+        self.name = f"BollingerBands({self._period}, {self._k:g})"  # the base named it without k
 
     @property
     def k(self) -> float:
@@ -175,7 +150,6 @@ class RollingZScore(_RollingMoments):
 
     def __init__(self, period: int = 20) -> None:
         super().__init__(period)
-        self.name = f"RollingZScore({self._period})"
 
     @property
     def value(self) -> float:
@@ -196,7 +170,7 @@ class RollingZScore(_RollingMoments):
         return self._std
 
 
-class ATR:
+class ATR(Periodic):
     """Average true range with Wilder's smoothing (Wilder 1978).
 
     Parameters
@@ -215,34 +189,17 @@ class ATR:
     :class:`~sapphire.core.errors.DataValidationError`.
     """
 
-    __slots__ = ("_count", "_period", "_prev_close", "_sum", "_value", "name")
+    __slots__ = ("_prev_close", "_sum", "_value")
 
     def __init__(self, period: int = 14) -> None:
-        self._period = check_period("period", period)
-        self.name = f"ATR({self._period})"
-        self.reset()
+        super().__init__(period)
 
     def reset(self) -> None:
         """Forget every bar."""
-        self._count = 0
+        super().reset()
         self._prev_close = _NAN
         self._sum = 0.0
         self._value = _NAN
-
-    @property
-    def period(self) -> int:
-        """Smoothing length in bars."""
-        return self._period
-
-    @property
-    def count(self) -> int:
-        """Bars accepted since construction or reset."""
-        return self._count
-
-    @property
-    def initialized(self) -> bool:
-        """True once ``period`` bars have been seen."""
-        return self._count >= self._period
 
     @property
     def value(self) -> float:
