@@ -63,15 +63,23 @@ def _raise_bad(indicator: str, column: str, values: Array, bad: int, reason: str
 _NOT_FINITE = "value is not a finite number"
 
 
+def _one_series(indicator: str, kernel: str, values: ArrayLike, *params: float) -> Array:
+    """Run ``indicators_nb.<kernel>(x, *params, out)`` over ``values``; return ``out``.
+
+    For the kernels that read one series and write one; ``params`` are already checked.
+    """
+    from sapphire.strategy import indicators_nb
+
+    x = _column(indicator, "values", values)
+    out = np.empty_like(x)
+    bad = getattr(indicators_nb, kernel)(x, *params, out)
+    _raise_bad(indicator, "values", x, bad, _NOT_FINITE)
+    return out
+
+
 def sma(values: ArrayLike, period: int = 20) -> Array:
     """Simple moving average over ``period`` inputs (NaN for the first ``period - 1``)."""
-    from sapphire.strategy.indicators_nb import sma_nb
-
-    n = check_period("period", period)
-    x = _column("sma", "values", values)
-    out = np.empty_like(x)
-    _raise_bad("sma", "values", x, sma_nb(x, n, out), _NOT_FINITE)
-    return out
+    return _one_series("sma", "sma_nb", values, check_period("period", period))
 
 
 def ema(values: ArrayLike, period: int = 20) -> Array:
@@ -79,35 +87,17 @@ def ema(values: ArrayLike, period: int = 20) -> Array:
 
     ``initialized`` (of the incremental :class:`EMA`) corresponds to indices ``>= period - 1``.
     """
-    from sapphire.strategy.indicators_nb import ema_nb
-
-    n = check_period("period", period)
-    x = _column("ema", "values", values)
-    out = np.empty_like(x)
-    _raise_bad("ema", "values", x, ema_nb(x, 2.0 / (n + 1), out), _NOT_FINITE)
-    return out
+    return _one_series("ema", "ema_nb", values, 2.0 / (check_period("period", period) + 1))
 
 
 def wma(values: ArrayLike, period: int = 20) -> Array:
     """Linearly weighted moving average (weights 1..period, newest heaviest)."""
-    from sapphire.strategy.indicators_nb import wma_nb
-
-    n = check_period("period", period)
-    x = _column("wma", "values", values)
-    out = np.empty_like(x)
-    _raise_bad("wma", "values", x, wma_nb(x, n, out), _NOT_FINITE)
-    return out
+    return _one_series("wma", "wma_nb", values, check_period("period", period))
 
 
 def rsi(values: ArrayLike, period: int = 14) -> Array:
     """RSI in percent with Wilder's smoothing (NaN for the first ``period`` inputs)."""
-    from sapphire.strategy.indicators_nb import rsi_nb
-
-    n = check_period("period", period)
-    x = _column("rsi", "values", values)
-    out = np.empty_like(x)
-    _raise_bad("rsi", "values", x, rsi_nb(x, n, out), _NOT_FINITE)
-    return out
+    return _one_series("rsi", "rsi_nb", values, check_period("period", period))
 
 
 def macd(values: ArrayLike, fast: int = 12, slow: int = 26, signal: int = 9) -> MACDArrays:
@@ -140,13 +130,7 @@ def bollinger(values: ArrayLike, period: int = 20, k: float = 2.0) -> BollingerA
 
 def rolling_zscore(values: ArrayLike, period: int = 20) -> Array:
     """Z-score of each input against its window (ddof 0); 0.0 where the std is 0."""
-    from sapphire.strategy.indicators_nb import zscore_nb
-
-    n = check_period("period", period)
-    x = _column("rolling_zscore", "values", values)
-    out = np.empty_like(x)
-    _raise_bad("rolling_zscore", "values", x, zscore_nb(x, n, out), _NOT_FINITE)
-    return out
+    return _one_series("rolling_zscore", "zscore_nb", values, check_period("period", period))
 
 
 def atr(high: ArrayLike, low: ArrayLike, close: ArrayLike, period: int = 14) -> Array:
