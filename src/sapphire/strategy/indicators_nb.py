@@ -18,6 +18,38 @@ from numba import njit
 _NAN = math.nan
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _ring_put_nb(buf, idx, value):  # pragma: no cover - compiled
+    """Store ``value`` at ``buf[idx]``; return the value it replaced and ``idx + 1``.
+
+    The caller wraps the index at ``period`` (a compare, not a modulo: this is the inner
+    loop); ``buf`` then holds the window oldest first, and the caller recomputes its sums
+    exactly with :func:`_shifted_sums_nb`.
+    """
+    old = buf[idx]
+    buf[idx] = value
+    return old, idx + 1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _shifted_sums_nb(buf):  # pragma: no cover - compiled
+    """Return ``K = buf[0]`` and the sums of ``d``, ``d * d`` and ``(j + 1) * d``.
+
+    ``d = buf[j] - K``, summed oldest first (the incremental classes' order); a caller
+    that reads one sum only does not pay for the others once inlined.
+    """
+    shift = buf[0]
+    s1 = 0.0
+    s2 = 0.0
+    weighted = 0.0
+    for j in range(buf.shape[0]):
+        d = buf[j] - shift
+        s1 += d
+        s2 += d * d
+        weighted += (j + 1) * d
+    return shift, s1, s2, weighted
+
+
 @njit(cache=True, nogil=True)
 def sma_nb(x, period, out):  # pragma: no cover - compiled
     """Simple moving average of ``x`` over ``period`` inputs into ``out``."""
@@ -33,15 +65,10 @@ def sma_nb(x, period, out):  # pragma: no cover - compiled
         if i == 0:
             shift = value
             buf[:] = value
-        old = buf[idx]
-        buf[idx] = value
-        idx += 1
+        old, idx = _ring_put_nb(buf, idx, value)
         if idx == n:
             idx = 0
-            shift = buf[0]
-            s1 = 0.0
-            for j in range(n):
-                s1 += buf[j] - shift
+            shift, s1, _, _ = _shifted_sums_nb(buf)
         else:
             s1 += (value - shift) - (old - shift)
         out[i] = shift + s1 / n if i + 1 >= n else _NAN
@@ -81,18 +108,10 @@ def wma_nb(x, period, out):  # pragma: no cover - compiled
         if i == 0:
             shift = value
             buf[:] = value
-        old = buf[idx]
-        buf[idx] = value
-        idx += 1
+        old, idx = _ring_put_nb(buf, idx, value)
         if idx == n:
             idx = 0
-            shift = buf[0]
-            s1 = 0.0
-            weighted = 0.0
-            for j in range(n):
-                d = buf[j] - shift
-                s1 += d
-                weighted += (j + 1) * d
+            shift, s1, _, weighted = _shifted_sums_nb(buf)
         else:
             d = value - shift
             weighted = weighted - s1 + n * d
@@ -119,18 +138,10 @@ def rolling_moments_nb(x, period, out_mean, out_std):  # pragma: no cover - comp
         if i == 0:
             shift = value
             buf[:] = value
-        old = buf[idx]
-        buf[idx] = value
-        idx += 1
+        old, idx = _ring_put_nb(buf, idx, value)
         if idx == n:
             idx = 0
-            shift = buf[0]
-            s1 = 0.0
-            s2 = 0.0
-            for j in range(n):
-                d = buf[j] - shift
-                s1 += d
-                s2 += d * d
+            shift, s1, s2, _ = _shifted_sums_nb(buf)
         else:
             d = value - shift
             d_old = old - shift
