@@ -1,12 +1,15 @@
-"""Machine description printed by every benchmark."""
+"""What every benchmark prints: the machine description, then its one JSON line of results."""
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import statistics
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 
@@ -25,6 +28,24 @@ def machine_info() -> dict[str, Any]:
         "numba": numba.__version__,
         "pyarrow": pyarrow.__version__,
     }
+
+
+def print_machine_info() -> dict[str, Any]:
+    """Print :func:`machine_info` as one JSON line on stderr and return it.
+
+    On stderr, so that stdout carries nothing but the benchmark's own JSON line.
+    """
+    info = machine_info()
+    print(json.dumps(info), file=sys.stderr)
+    return info
+
+
+def report(result: Mapping[str, Any], path: Path) -> None:
+    """Print ``result`` as one JSON line on stdout and record that line in ``path``."""
+    line = json.dumps(result)
+    print(line)
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(line + "\n")
 
 
 def median_seconds(run: Callable[[], object], repeats: int,

@@ -14,7 +14,6 @@ Prints machine info, then one JSON line; also writes benchmarks/results/bars.jso
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -22,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _machine import machine_info, median_seconds
+from _machine import median_seconds, print_machine_info, report
 from sapphire.core.time import NS_PER_S
 from sapphire.data.aggregation import BarArrays, aggregate_arrays
 from sapphire.data.aggregator import BarAggregator
@@ -89,8 +88,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--incremental-rows", type=int, default=200_000)
     args = parser.parse_args()
-    info = machine_info()
-    print(json.dumps(info), file=sys.stderr)
+    info = print_machine_info()
     ts, prices, sizes = make_quotes(args.rows)
 
     def sapphire() -> BarArrays:
@@ -125,10 +123,7 @@ def main() -> None:
     incremental_s = incremental_seconds(ts, prices, sizes, rows)
     result.update({"incremental_rows": rows,
                    "incremental_ticks_per_s": round(rows / incremental_s)})
-    line = json.dumps(result)
-    print(line)
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(line + "\n")
+    report(result, RESULTS)
 
 
 if __name__ == "__main__":

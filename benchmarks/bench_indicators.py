@@ -19,7 +19,6 @@ Prints machine info, then one JSON line; also writes benchmarks/results/indicato
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -32,7 +31,7 @@ import numpy as np
 from scipy.signal import lfilter
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _machine import machine_info, median_seconds
+from _machine import median_seconds, print_machine_info, report
 from sapphire.strategy import indicators as ind
 
 RESULTS = Path(__file__).parent / "results" / "indicators.json"
@@ -217,8 +216,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=5_000_000)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    info = machine_info()
-    print(json.dumps(info), file=sys.stderr)
+    info = print_machine_info()
     load_before = os.getloadavg()[0]
     result = {
         "benchmark": "indicators", "period": PERIOD, "updates": args.updates, "rows": args.rows,
@@ -228,10 +226,7 @@ def main() -> None:
         # 1-minute load average: the machine is shared, so this says how noisy the run was
         "load_1min_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
-    line = json.dumps(result)
-    print(line)
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(line + "\n")
+    report(result, RESULTS)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ Prints machine info, then one JSON line; also writes benchmarks/results/metrics.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -30,7 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from _machine import machine_info
+from _machine import print_machine_info, report
 from sapphire.metrics import LATENCY_BUCKETS_NS, EngineMetrics, NullMetrics
 
 RESULTS = Path(__file__).parent / "results" / "metrics.json"
@@ -53,8 +52,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    info = machine_info()
-    print(json.dumps(info), file=sys.stderr)
+    info = print_machine_info()
 
     on, off = EngineMetrics(), NullMetrics()
     registry = CollectorRegistry()
@@ -132,10 +130,7 @@ def main() -> None:
         float(result["prometheus_observe_ns"]) / float(result["observe_ns"]), 1)  # type: ignore[arg-type]
     result["speedup_count_vs_prometheus"] = round(
         float(result["prometheus_inc_ns"]) / float(result["count_method_ns"]), 1)  # type: ignore[arg-type]
-    line = json.dumps(result)
-    print(line)
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(line + "\n")
+    report(result, RESULTS)
 
 
 if __name__ == "__main__":

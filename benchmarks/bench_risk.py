@@ -23,14 +23,13 @@ Prints machine info, then one JSON line; also writes benchmarks/results/risk.jso
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _machine import machine_info, median_seconds
+from _machine import median_seconds, print_machine_info, report
 from sapphire.accel import available_backends, select_backend
 from sapphire.risk import (
     correlation,
@@ -154,18 +153,14 @@ def main() -> None:
     parser.add_argument("--paths", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    info = machine_info()
-    print(json.dumps(info), file=sys.stderr)
+    info = print_machine_info()
     result = {
         "benchmark": "risk", "repeats": args.repeats, "machine": info,
         "monte_carlo": bench_monte_carlo(args.paths, args.repeats),
         "correlation": bench_correlation(max(args.repeats, 7)),
         "historical_var": bench_historical(max(args.repeats, 21)),
     }
-    line = json.dumps(result)
-    print(line)
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(line + "\n")
+    report(result, RESULTS)
 
 
 if __name__ == "__main__":
