@@ -15,27 +15,28 @@ from decimal import Decimal
 import pyarrow as pa
 import pytest
 
-from sapphire.backtest.config import VenueConfig
-from sapphire.backtest.engine import BacktestEngine
 from sapphire.backtest.results import BacktestResult
-from sapphire.data.loaders import get_loader
 from sapphire.strategy.examples import BollingerReversion, BollingerReversionConfig
-from tests.integration.test_ema_cross_real_bars import BAR_TYPE, BARS, BTC, STARTING
+from tests.integration._real_bars import (
+    BAR_TYPE,
+    NEEDS_BARS,
+    STARTING,
+    Trade,
+    load_bars,
+    run_on_bars,
+    trades_pnl,
+)
 
-pytestmark = [
-    pytest.mark.real_data,
-    pytest.mark.skipif(not BARS.is_file(), reason=f"real data sample not found at {BARS}"),
-]
+pytestmark = NEEDS_BARS
 PERIOD, K = 20, 2.0
 
 
 @pytest.fixture(scope="module")
 def bars() -> pa.Table:
-    loader = get_loader("bars-csv", bar_spec="1-min-last", tz="UTC")
-    return pa.concat_tables(list(loader.read(BARS, BTC)))
+    return load_bars()
 
 
-def plain_bollinger(ts: list[int], close_ticks: list[int]) -> list[tuple[int, int, int, int]]:
+def plain_bollinger(ts: list[int], close_ticks: list[int]) -> list[Trade]:
     """Trades (ts, side, BTC, price ticks) of the Bollinger reversion rule, size 1 BTC."""
     position = 0
     trades = []
@@ -61,15 +62,8 @@ def plain_bollinger(ts: list[int], close_ticks: list[int]) -> list[tuple[int, in
 
 @pytest.fixture(scope="module")
 def result(bars: pa.Table) -> BacktestResult:
-    engine = BacktestEngine()
-    engine.add_venue(VenueConfig(name="SIM", currency="USD", starting_balance=STARTING))
-    engine.add_instrument(BTC)
-    engine.add_data(bars, "bars", BAR_TYPE)
-    engine.add_strategy(BollingerReversion(BollingerReversionConfig(
+    return run_on_bars(bars, BollingerReversion(BollingerReversionConfig(
         bar_type=BAR_TYPE, trade_size=Decimal(1), period=PERIOD, k=K)))
-    outcome = engine.run()
-    assert outcome.errors == []
-    return outcome
 
 
 def test_engine_trades_equal_the_plain_loop(bars: pa.Table, result: BacktestResult) -> None:
@@ -84,8 +78,5 @@ def test_engine_trades_equal_the_plain_loop(bars: pa.Table, result: BacktestResu
 
 def test_final_pnl_equals_the_plain_loop(bars: pa.Table, result: BacktestResult) -> None:
     closes = bars["close"].to_pylist()
-    trades = plain_bollinger(bars["ts_event"].to_pylist(), closes)
-    cash = -sum(side * qty * ticks for _, side, qty, ticks in trades)
-    held = sum(side * qty for _, side, qty, _ in trades)
-    pnl = (cash + held * closes[-1]) / 1000
+    pnl = trades_pnl(plain_bollinger(bars["ts_event"].to_pylist(), closes), closes[-1])
     assert result.equity["equity"].to_pylist()[-1] - STARTING == pytest.approx(pnl, abs=1e-6)

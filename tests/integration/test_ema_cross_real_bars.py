@@ -13,40 +13,33 @@ fees on this instrument.
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
-from sapphire.backtest.config import VenueConfig
-from sapphire.backtest.engine import BacktestEngine
 from sapphire.backtest.results import BacktestResult
-from sapphire.data.loaders import get_loader
-from sapphire.model.instruments import SpotPair
 from sapphire.strategy.examples import EMACross, EMACrossConfig
+from tests.integration._real_bars import (
+    BAR_TYPE,
+    NEEDS_BARS,
+    STARTING,
+    Trade,
+    load_bars,
+    run_on_bars,
+    trades_pnl,
+)
 
-REAL = Path(__file__).parents[2] / ".." / "shared" / "data" / "real"
-BARS = REAL / "bars" / "btc-perp-20211231-20220201_1m.csv"
-pytestmark = [
-    pytest.mark.real_data,
-    pytest.mark.skipif(not BARS.is_file(), reason=f"real data sample not found at {BARS}"),
-]
-#: The instrument of tests/integration/test_loaders_real.py ("btc-bars").
-BTC = SpotPair(id="BTCUSD.SIM", quote_currency="USD", base_currency="BTC",
-               price_increment=Decimal("0.001"), size_increment=Decimal("0.0000001"))
-BAR_TYPE = "BTCUSD.SIM-1-min-last-external"
-STARTING = 1_000_000.0
+pytestmark = NEEDS_BARS
 SIZE = 1  # BTC per trade
 
 
 @pytest.fixture(scope="module")
 def bars() -> pa.Table:
-    loader = get_loader("bars-csv", bar_spec="1-min-last", tz="UTC")
-    return pa.concat_tables(list(loader.read(BARS, BTC)))
+    return load_bars()
 
 
 def plain_ema_cross(ts: list[int], close_ticks: list[int], fast_n: int = 10,
-                    slow_n: int = 20) -> list[tuple[int, int, int, int]]:
+                    slow_n: int = 20) -> list[Trade]:
     """Trades (ts, side, BTC, price ticks) of the EMA cross rule, in plain Python."""
     fast_a, slow_a = 2.0 / (fast_n + 1), 2.0 / (slow_n + 1)
     fast = slow = 0.0
@@ -72,14 +65,8 @@ def plain_ema_cross(ts: list[int], close_ticks: list[int], fast_n: int = 10,
 
 @pytest.fixture(scope="module")
 def result(bars: pa.Table) -> BacktestResult:
-    engine = BacktestEngine()
-    engine.add_venue(VenueConfig(name="SIM", currency="USD", starting_balance=STARTING))
-    engine.add_instrument(BTC)
-    engine.add_data(bars, "bars", BAR_TYPE)
-    engine.add_strategy(EMACross(EMACrossConfig(bar_type=BAR_TYPE, trade_size=Decimal(SIZE))))
-    result = engine.run()
-    assert result.errors == []
-    return result
+    return run_on_bars(bars, EMACross(EMACrossConfig(bar_type=BAR_TYPE,
+                                                     trade_size=Decimal(SIZE))))
 
 
 def test_bars_are_the_sample(bars: pa.Table) -> None:
@@ -104,11 +91,7 @@ def test_engine_trades_equal_the_plain_loop(bars: pa.Table, result: BacktestResu
 
 def test_final_pnl_equals_the_plain_loop(bars: pa.Table, result: BacktestResult) -> None:
     ts, closes = bars["ts_event"].to_pylist(), bars["close"].to_pylist()
-    trades = plain_ema_cross(ts, closes)
-    # exact in integer ticks * BTC: cash flows of the trades plus the position at the last close
-    cash = -sum(side * qty * ticks for _, side, qty, ticks in trades)
-    held = sum(side * qty for _, side, qty, _ in trades)
-    pnl = (cash + held * closes[-1]) / 1000
+    pnl = trades_pnl(plain_ema_cross(ts, closes), closes[-1])
     final = result.equity["equity"].to_pylist()[-1]
     assert final - STARTING == pytest.approx(pnl, abs=1e-6)
     assert result.statistics["net_pnl"] == pytest.approx(pnl, abs=1e-6)
