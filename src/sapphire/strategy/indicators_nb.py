@@ -19,6 +19,18 @@ _NAN = math.nan
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _ring_nb(x, n):  # pragma: no cover - compiled
+    """A ring buffer of ``n`` slots all holding ``x[0]`` (the first input), as the classes seed it.
+
+    Its ``buf[0]`` is the first shift ``K``; removals during warm-up then subtract
+    ``K - K = 0`` exactly. An empty ``x`` gives zeros (the loop never runs).
+    """
+    buf = np.empty(n)
+    buf[:] = x[0] if x.shape[0] else 0.0
+    return buf
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _ring_put_nb(buf, idx, value):  # pragma: no cover - compiled
     """Store ``value`` at ``buf[idx]``; return the value it replaced and ``idx + 1``.
 
@@ -54,17 +66,14 @@ def _shifted_sums_nb(buf):  # pragma: no cover - compiled
 def sma_nb(x, period, out):  # pragma: no cover - compiled
     """Simple moving average of ``x`` over ``period`` inputs into ``out``."""
     n = period
-    buf = np.empty(n)
+    buf = _ring_nb(x, n)
     idx = 0
-    shift = 0.0
+    shift = buf[0]
     s1 = 0.0
     for i in range(x.shape[0]):
         value = x[i]
         if value - value != 0.0:
             return i
-        if i == 0:
-            shift = value
-            buf[:] = value
         old, idx = _ring_put_nb(buf, idx, value)
         if idx == n:
             idx = 0
@@ -96,18 +105,15 @@ def wma_nb(x, period, out):  # pragma: no cover - compiled
     """Linearly weighted moving average (weights 1..period, newest heaviest)."""
     n = period
     denominator = n * (n + 1) / 2.0
-    buf = np.empty(n)
+    buf = _ring_nb(x, n)
     idx = 0
-    shift = 0.0
+    shift = buf[0]
     s1 = 0.0
     weighted = 0.0
     for i in range(x.shape[0]):
         value = x[i]
         if value - value != 0.0:
             return i
-        if i == 0:
-            shift = value
-            buf[:] = value
         old, idx = _ring_put_nb(buf, idx, value)
         if idx == n:
             idx = 0
@@ -124,9 +130,9 @@ def wma_nb(x, period, out):  # pragma: no cover - compiled
 def rolling_moments_nb(x, period, out_mean, out_std):  # pragma: no cover - compiled
     """Window mean and population std (ddof 0), as the incremental ``_RollingMoments``."""
     n = period
-    buf = np.empty(n)
+    buf = _ring_nb(x, n)
     idx = 0
-    shift = 0.0
+    shift = buf[0]
     s1 = 0.0
     s2 = 0.0
     last = _NAN
@@ -135,9 +141,6 @@ def rolling_moments_nb(x, period, out_mean, out_std):  # pragma: no cover - comp
         value = x[i]
         if value - value != 0.0:
             return i
-        if i == 0:
-            shift = value
-            buf[:] = value
         old, idx = _ring_put_nb(buf, idx, value)
         if idx == n:
             idx = 0
