@@ -35,6 +35,12 @@ def _tick_nb(p1, p2, s1, s2, two, i):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _extend_nb(high, low, volume, price, size):  # pragma: no cover - compiled
+    """Return a bar's ``(high, low, close, volume)`` after one more tick."""
+    return max(high, price), min(low, price), price, volume + size
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _put_bar_nb(count, stamp, open_, high, low, close, volume, out_ts, out_open, out_high,
                 out_low, out_close, out_volume):  # pragma: no cover - compiled
     """Write one bar at row ``count`` of the ``out_*`` arrays."""
@@ -79,12 +85,7 @@ def time_bars_nb(ts, p1, p2, s1, s2, two, step_ns, out_ts, out_open, out_high, o
             bar_end = (t // step_ns + 1) * step_ns
             open_ = high = low = price
             volume = 0
-        elif price > high:
-            high = price
-        elif price < low:
-            low = price
-        close = price
-        volume += size
+        high, low, close, volume = _extend_nb(high, low, volume, price, size)
     if count == capacity:
         return count, first_disorder_nb(ts, 1)
     _put_bar_nb(count, bar_end, open_, high, low, close, volume, out_ts, out_open, out_high,
@@ -117,12 +118,7 @@ def threshold_bars_nb(ts, p1, p2, s1, s2, two, kind, threshold, out_ts, out_open
             open_ = high = low = price
             volume = 0
             reached = 0
-        elif price > high:
-            high = price
-        elif price < low:
-            low = price
-        close = price
-        volume += size
+        high, low, close, volume = _extend_nb(high, low, volume, price, size)
         if kind == MEASURE_TICKS:
             reached += 1
         elif kind == MEASURE_SIZE:
