@@ -30,6 +30,13 @@ Funds, checked on arrival (reduce-only orders need none and reserve none):
 
 Hedging accounts book every fill of one order to one position (the one ``position_id``
 names, or the one the order's first fill opened); fills report the position's id.
+
+Where order-book matching plugs in: only :meth:`SimulatedVenue._take` (an order that takes
+liquidity: here one price and the displayed size) and :meth:`SimulatedVenue._rest` (a
+resting order the market reached: here its own price and the displayed size) decide prices
+and quantities. A book-backed venue replaces those two with a walk of the book level by
+level and a queue-position model; triggers, time in force, funds, accounts and events stay
+as they are.
 """
 
 from __future__ import annotations
