@@ -79,12 +79,17 @@ class L2BookConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
         The level rule (see :class:`LevelRule`).
     capacity
         Levels per side to allocate at first (the book grows when it needs more).
+    window
+        Ticks per side of the price ladder that follows the touch: a level within it is
+        found by index, one below it by search (see :mod:`sapphire.book.l2_nb`).
+        8 KiB per side at the default; any width gives the same book.
     """
 
     on_error: OnError = OnError.RAISE
     sequence: SequenceCheck = SequenceCheck.INCREASING
     levels: LevelRule = LevelRule.STRICT
     capacity: int = 64
+    window: int = 1024
 
     def __post_init__(self) -> None:
         for name, kind in (("on_error", OnError), ("sequence", SequenceCheck),
@@ -93,9 +98,10 @@ class L2BookConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
             if value not in set(kind):
                 raise ConfigError(f"{name} must be one of {[k.value for k in kind]}, "
                                   f"was {value!r}")
-        if (isinstance(self.capacity, bool) or not isinstance(self.capacity, int)
-                or self.capacity < 1):
-            raise ConfigError(f"capacity must be a positive integer, was {self.capacity!r}")
+        for name in ("capacity", "window"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{name} must be a positive integer, was {value!r}")
 
     def codes(self) -> tuple[int, int, int]:
         """Return the kernel codes (sequence mode, level rule, error policy)."""

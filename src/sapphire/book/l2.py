@@ -82,7 +82,7 @@ class L2Book:
             raise ConfigError(f"config must be an L2BookConfig, was {type(config).__name__}")
         self.name = name
         self._nb = l2_nb
-        self._state = L.new_state(self.config.capacity, *self.config.codes())
+        self._state = self._new_state()
         self._apply = _entry_point(l2_nb.apply_nb, self._state)
 
     # -- applying deltas ---------------------------------------------------------------------
@@ -171,18 +171,18 @@ class L2Book:
 
     def clear(self) -> None:
         """Remove every level (as a CLEAR delta would); the book stays synchronised."""
-        self._meta[L.M_NBID] = 0
-        self._meta[L.M_NASK] = 0
+        self._nb.clear_nb(self._state)
 
     def reset(self) -> None:
         """Forget everything: empty, out of sync, counters at zero (a snapshot must come next)."""
-        self._state = L.new_state(self.config.capacity, *self.config.codes())
+        self._state = self._new_state()
+
+    def _new_state(self) -> np.ndarray:
+        return L.new_state(self.config.capacity, self.config.window, *self.config.codes())
 
     def _handle(self, code: int, row: int | None) -> None:
         if code == L.NEED_CAPACITY:
-            grown = np.zeros((5, 2 * self._state.shape[1]), dtype=np.int64)
-            grown[:, : self._state.shape[1]] = self._state
-            self._state = grown
+            self._state = L.grown(self._state)
         elif code == L.RESYNCED:
             integrity.report_resynced(self._meta, self.name)
         elif row is None:
@@ -199,7 +199,7 @@ class L2Book:
 
     @property
     def _meta(self) -> np.ndarray:
-        return self._state[L.META]
+        return self._state[: L.META_SLOTS]
 
     @property
     def synced(self) -> bool:
@@ -225,7 +225,7 @@ class L2Book:
 
     def level_count(self, side: int) -> int:
         """Return how many levels ``side`` holds."""
-        return int(self._meta[L.M_NBID if _side(side) == Side.BUY else L.M_NASK])
+        return L.side_levels(self._state, 0 if _side(side) == Side.BUY else 1)
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -237,42 +237,31 @@ class L2Book:
         buy = _side(side) == Side.BUY
         n = self.level_count(side)
         k = n if levels is None else min(_count(levels, "levels"), n)
-        row = L.BID_KEY if buy else L.ASK_KEY
-        keys = self._state[row, n - k: n][::-1]
-        sizes = self._state[row + 1, n - k: n][::-1].copy()
-        return (keys.copy() if buy else -keys), sizes
-
-    def _best(self, side: int, what: int) -> int | None:
-        n = self._meta[L.M_NBID if side == Side.BUY else L.M_NASK]
-        if n == 0:
-            return None
-        value = int(self._state[what, n - 1])
-        return -value if what == L.ASK_KEY else value
+        keys, sizes = np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64)
+        self._nb.levels_nb(self._state, 0 if buy else 1, keys, sizes)
+        return (keys if buy else -keys), sizes
 
     def best_bid_price(self) -> int | None:
         """Return the best bid in ticks (None when there are no bids)."""
-        return self._best(Side.BUY, L.BID_KEY)
+        return L.best_key(self._state, 0)
 
     def best_ask_price(self) -> int | None:
         """Return the best ask in ticks (None when there are no asks)."""
-        return self._best(Side.SELL, L.ASK_KEY)
+        key = L.best_key(self._state, 1)
+        return None if key is None else -key
 
     def best_bid_size(self) -> int | None:
         """Return the size at the best bid in lots (None when there are no bids)."""
-        return self._best(Side.BUY, L.BID_SIZE)
+        return L.best_size(self._state, 0)
 
     def best_ask_size(self) -> int | None:
         """Return the size at the best ask in lots (None when there are no asks)."""
-        return self._best(Side.SELL, L.ASK_SIZE)
+        return L.best_size(self._state, 1)
 
     def size_at(self, side: int, price: int) -> int:
         """Return the lots at ``price`` (ticks) on ``side``; 0 when there is no such level."""
         buy = _side(side) == Side.BUY
-        n = self.level_count(side)
-        row = L.BID_KEY if buy else L.ASK_KEY
-        key = int(price) if buy else -int(price)
-        i = int(np.searchsorted(self._state[row, :n], key))
-        return int(self._state[row + 1, i]) if i < n and self._state[row, i] == key else 0
+        return L.size_at_key(self._state, 0 if buy else 1, int(price) if buy else -int(price))
 
     def spread(self) -> int | None:
         """Return best ask - best bid in ticks (None when a side is empty)."""
@@ -294,7 +283,7 @@ class L2Book:
         bid, ask = self.best_bid_price(), self.best_ask_price()
         if bid is None or ask is None:
             return None
-        bid_size, ask_size = self._best(Side.BUY, L.BID_SIZE), self._best(Side.SELL, L.ASK_SIZE)
+        bid_size, ask_size = self.best_bid_size(), self.best_ask_size()
         assert bid_size is not None and ask_size is not None
         return (bid * ask_size + ask * bid_size) / (bid_size + ask_size)
 

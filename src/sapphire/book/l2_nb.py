@@ -1,22 +1,23 @@
 """numba kernels of the L2 (market-by-price) book over int64 ticks and lots.
 
-The whole book lives in one int64 array ``state`` of shape ``(5, capacity)`` so that a
-call from Python unboxes a single array (a numba call pays per argument):
+The whole book lives in one flat int64 array ``state`` (see :mod:`sapphire.book.layout`)
+so that a call from Python unboxes a single array (a numba call pays per argument).
+Both sides share one code path through *keys*: a bid's key is its price and an ask's
+its negated price, so "better" always means "larger key". Per side:
 
-* rows :data:`BID_KEY`/:data:`BID_SIZE` and :data:`ASK_KEY`/:data:`ASK_SIZE` hold the
-  levels of each side sorted by *key* ascending, the best level last. The key of a bid
-  is its price and of an ask its negated price, so both sides share one code path and
-  "better" always means "larger key".
-* row :data:`META` holds the counts, the integrity settings and the last error (the
-  ``M_*`` indices below).
+* a **ladder**: a window of ``W`` consecutive keys starting at ``lo``, one slot of lots
+  per tick (0 = no level), with the best slot and the count of levels kept in META. A
+  delta inside the window finds its level in O(1) with no search and no branch on the
+  data; only a DELETE of the best level scans down to the next non-empty slot.
+* the **far** levels: every level below the window, in two arrays sorted by key, best
+  last (a scan from the top, then a bisection). The window always holds the best level
+  of a non-empty side: a level better than the window moves the window up (centred on
+  it; what falls below goes far), and a window left empty is re-centred on the best far
+  level, whose neighbours move back in. So best bid and ask are read, never searched.
 
-Why sorted arrays, best last: almost every delta of a real feed touches the first few
-levels, so a scan from the top finds the level in one to three steps and an insert or
-a delete moves only the levels above it; deep books fall back to a binary search after
-:data:`SCAN` steps. Measured: 16 ns per top-of-book update, 28 ns for updates spread
-uniformly over 10 levels (branch mispredictions of the scan). A tick-indexed ladder
-would make the spread case O(1) but must re-find the best level after a delete and
-re-centre its window; it was not built (see benchmarks/results/README.md, "L2 book").
+Why: the previous layout (sorted arrays only) paid a data-dependent scan per delta
+(a branch misprediction or two); the ladder replaced it with an index. Measured in
+benchmarks/results/README.md ("L2 book").
 
 Every kernel checks a row completely before it changes anything, except the crossed
 book check, which can only be made once a message is complete.
@@ -29,10 +30,8 @@ import numpy as np
 
 from sapphire.book.layout import (
     ADD,
-    ASK_KEY,
     BAD_ACTION,
     BAD_SIDE,
-    BID_KEY,
     BUY,
     CLEAR,
     CROSSED,
@@ -40,7 +39,9 @@ from sapphire.book.layout import (
     EXISTING_LEVEL,
     F_LAST,
     F_SNAPSHOT,
+    LADDER,
     M_APPLIED,
+    M_BEST,
     M_DROPPED,
     M_ERR_ACTION,
     M_ERR_CODE,
@@ -49,20 +50,22 @@ from sapphire.book.layout import (
     M_ERR_SEQ,
     M_ERR_SIDE,
     M_ERR_SIZE,
+    M_FARCAP,
     M_IGNORED,
     M_IN_MESSAGE,
     M_IN_SNAPSHOT,
     M_LAST_SEQ,
     M_LAST_TS,
     M_LEVEL_RULE,
-    M_NASK,
-    M_NBID,
+    M_LO,
+    M_NFAR,
+    M_NLAD,
     M_ON_ERROR,
     M_RESYNCING,
     M_RESYNCS,
     M_SEQ_MODE,
     M_SYNCED,
-    META,
+    M_WINDOW,
     MISSING_LEVEL,
     NEED_CAPACITY,
     NEGATIVE_SIZE,
@@ -73,7 +76,6 @@ from sapphire.book.layout import (
     RULE_SET,
     RULE_STRICT,
     SCAN,
-    SELL,
     SEQ_BACKWARDS,
     SEQ_CONTIGUOUS,
     SEQ_DUPLICATE,
@@ -87,23 +89,169 @@ from sapphire.book.layout import (
 @numba.njit(cache=True)
 def _fail(state: np.ndarray, code: int, side: int, action: int, price: int, size: int,
           sequence: int, expected: int) -> int:
-    meta = state[META]  # a view costs two atomic refcounts: fine on this rare path
-    meta[M_ERR_CODE] = code
-    meta[M_ERR_SEQ] = sequence
-    meta[M_ERR_SIDE] = side
-    meta[M_ERR_ACTION] = action
-    meta[M_ERR_PRICE] = price
-    meta[M_ERR_SIZE] = size
-    meta[M_ERR_EXPECTED] = expected
-    meta[M_SYNCED] = 0
-    meta[M_IN_MESSAGE] = 0
-    meta[M_IN_SNAPSHOT] = 0
-    if meta[M_ON_ERROR] == ON_ERROR_RESYNC:
-        meta[M_RESYNCING] = 1
-        meta[M_RESYNCS] += 1
-        meta[M_NBID] = 0
-        meta[M_NASK] = 0
+    state[M_ERR_CODE] = code
+    state[M_ERR_SEQ] = sequence
+    state[M_ERR_SIDE] = side
+    state[M_ERR_ACTION] = action
+    state[M_ERR_PRICE] = price
+    state[M_ERR_SIZE] = size
+    state[M_ERR_EXPECTED] = expected
+    state[M_SYNCED] = 0
+    state[M_IN_MESSAGE] = 0
+    state[M_IN_SNAPSHOT] = 0
+    if state[M_ON_ERROR] == ON_ERROR_RESYNC:
+        state[M_RESYNCING] = 1
+        state[M_RESYNCS] += 1
+        clear_nb(state)
     return code
+
+
+@numba.njit(cache=True)
+def clear_nb(state: np.ndarray) -> None:
+    """Empty both sides: zero the ladder slots in use (from the best down), counts to 0."""
+    width = state[M_WINDOW]
+    for s in range(2):
+        left = state[M_NLAD + s]
+        j = LADDER + s * width + state[M_BEST + s]
+        while left > 0:
+            if state[j] != 0:
+                state[j] = 0
+                left -= 1
+            j -= 1
+        state[M_NLAD + s] = 0
+        state[M_NFAR + s] = 0
+
+
+@numba.njit(cache=True, inline="always")
+def _far_find(state: np.ndarray, keys: int, n: int, key: int) -> int:
+    """Return the index of the last far level with key <= ``key`` (-1 when none).
+
+    A scan from the top (the levels nearest the window move most), then a bisection.
+    """
+    i = n - 1
+    stop = n - SCAN
+    while i >= 0 and i >= stop and state[keys + i] > key:
+        i -= 1
+    if i >= 0 and i < stop:
+        lo, hi = 0, i + 1  # state[keys + i + 1] > key
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if state[keys + mid] <= key:
+                lo = mid + 1
+            else:
+                hi = mid
+        i = lo - 1
+    return i
+
+
+@numba.njit(cache=True)
+def _absent(state: np.ndarray, rule: int) -> int:
+    """A DELETE of a level that is not there: ignored under SET, else an error."""
+    if rule == RULE_SET:
+        state[M_IGNORED] += 1
+        return OK
+    return MISSING_LEVEL
+
+
+@numba.njit(cache=True)
+def _shift_up(state: np.ndarray, s: int, new_lo: int) -> None:
+    """Move side ``s``'s window up to start at key ``new_lo``; levels left below go far.
+
+    They are worse than the window and better than every far level, so appending them
+    in ascending order keeps the far arrays sorted.
+    """
+    width, cap = state[M_WINDOW], state[M_FARCAP]
+    lo, base = state[M_LO + s], LADDER + s * width
+    keys = LADDER + 2 * width + 2 * s * cap
+    nfar = state[M_NFAR + s]
+    d = new_lo - lo
+    moved = 0
+    for i in range(min(d, width)):
+        if state[base + i] != 0:
+            state[keys + nfar] = lo + i
+            state[keys + cap + nfar] = state[base + i]
+            nfar += 1
+            moved += 1
+    for i in range(width - d):
+        state[base + i] = state[base + i + d]
+    for i in range(max(width - d, 0), width):
+        state[base + i] = 0
+    state[M_NFAR + s] = nfar
+    state[M_NLAD + s] -= moved
+    state[M_BEST + s] -= d
+    state[M_LO + s] = new_lo
+
+
+@numba.njit(cache=True)
+def _refill(state: np.ndarray, s: int) -> None:
+    """Centre side ``s``'s empty window on its best far level and move the far levels in."""
+    width, cap = state[M_WINDOW], state[M_FARCAP]
+    base = LADDER + s * width
+    keys = LADDER + 2 * width + 2 * s * cap
+    nfar = state[M_NFAR + s]
+    lo = state[keys + nfar - 1] - width // 2
+    moved = 0
+    while nfar > 0 and state[keys + nfar - 1] >= lo:
+        nfar -= 1
+        state[base + state[keys + nfar] - lo] = state[keys + cap + nfar]
+        moved += 1
+    state[M_LO + s] = lo
+    state[M_BEST + s] = width // 2
+    state[M_NLAD + s] = moved
+    state[M_NFAR + s] = nfar
+
+
+@numba.njit(cache=True)
+def _outside(state: np.ndarray, s: int, action: int, key: int, size: int, rule: int) -> int:
+    """Apply a checked ADD/UPDATE/DELETE whose key is outside side ``s``'s window.
+
+    Returns OK, NEED_CAPACITY or MISSING_LEVEL/EXISTING_LEVEL (nothing changed then).
+    """
+    width, cap = state[M_WINDOW], state[M_FARCAP]
+    nlad, nfar, lo = state[M_NLAD + s], state[M_NFAR + s], state[M_LO + s]
+    half = width // 2
+    if nlad == 0 or key >= lo + width:  # an empty side, or a level better than the window
+        if action == DELETE:
+            return _absent(state, rule)
+        if action == UPDATE and rule == RULE_STRICT:
+            return MISSING_LEVEL
+        if nlad + nfar >= cap:
+            return NEED_CAPACITY
+        if nlad == 0:  # no far levels either (a side whose window empties refills it)
+            state[M_LO + s] = key - half
+        else:
+            _shift_up(state, s, key - half)
+        state[LADDER + s * width + half] = size
+        state[M_BEST + s] = half
+        state[M_NLAD + s] += 1
+        return OK
+    # below the window: the far arrays, sorted by key, best last
+    keys = LADDER + 2 * width + 2 * s * cap
+    i = _far_find(state, keys, nfar, key)
+    found = i >= 0 and state[keys + i] == key
+    if action == DELETE:
+        if not found:
+            return _absent(state, rule)
+        for j in range(i, nfar - 1):
+            state[keys + j] = state[keys + j + 1]
+            state[keys + cap + j] = state[keys + cap + j + 1]
+        state[M_NFAR + s] = nfar - 1
+    elif found:
+        if action == ADD and rule == RULE_STRICT:
+            return EXISTING_LEVEL
+        state[keys + cap + i] = size
+    elif action == UPDATE and rule == RULE_STRICT:
+        return MISSING_LEVEL
+    elif nlad + nfar >= cap:
+        return NEED_CAPACITY
+    else:
+        for j in range(nfar, i + 1, -1):
+            state[keys + j] = state[keys + j - 1]
+            state[keys + cap + j] = state[keys + cap + j - 1]
+        state[keys + i + 1] = key
+        state[keys + cap + i + 1] = size
+        state[M_NFAR + s] = nfar + 1
+    return OK
 
 
 @numba.njit(cache=True, inline="always")
@@ -117,23 +265,23 @@ def apply_nb(state: np.ndarray, side: int, action: int, price: int, size: int,
 
     One function body on purpose, inlined into :func:`apply_batch_nb`: numba increments
     and decrements the array's reference count (atomically) around calls that pass it,
-    which cost 2-3x per row when the level search and the sequence rule were helpers
-    (measured: 38 -> 16 ns per top-of-book update). Only error paths call out.
+    which cost 2-3x per row when the level search and the sequence rule were helpers.
+    Only rare paths call out (errors, clears, levels outside the window, re-centring).
     """
     snapshot = (flags & F_SNAPSHOT) != 0
-    starts_snapshot = snapshot and (state[META, M_IN_SNAPSHOT] == 0 or action == CLEAR)
-    if not snapshot and state[META, M_SYNCED] == 0 and state[META, M_IN_SNAPSHOT] == 0:
-        if state[META, M_RESYNCING] == 1:
-            state[META, M_DROPPED] += 1
+    starts_snapshot = snapshot and (state[M_IN_SNAPSHOT] == 0 or action == CLEAR)
+    if not snapshot and state[M_SYNCED] == 0 and state[M_IN_SNAPSHOT] == 0:
+        if state[M_RESYNCING] == 1:
+            state[M_DROPPED] += 1
             return OK
         return _fail(state, NOT_SYNCED, side, action, price, size, sequence, 0)
     # -- the sequence rule (a snapshot restarts it)
-    mode = state[META, M_SEQ_MODE]
+    mode = state[M_SEQ_MODE]
     if not starts_snapshot and mode != SEQ_NONE:
-        last = state[META, M_LAST_SEQ]
+        last = state[M_LAST_SEQ]
         if sequence < last:
             return _fail(state, SEQ_BACKWARDS, side, action, price, size, sequence, last)
-        if state[META, M_IN_MESSAGE] == 0:
+        if state[M_IN_MESSAGE] == 0:
             if sequence == last:
                 return _fail(state, SEQ_DUPLICATE, side, action, price, size, sequence, last)
             if mode == SEQ_CONTIGUOUS and sequence != last + 1:
@@ -141,82 +289,78 @@ def apply_nb(state: np.ndarray, side: int, action: int, price: int, size: int,
         elif mode == SEQ_CONTIGUOUS and sequence > last + 1:
             return _fail(state, SEQ_GAP, side, action, price, size, sequence, last + 1)
     if action == CLEAR:
-        state[META, M_NBID] = 0
-        state[META, M_NASK] = 0
+        clear_nb(state)
     elif ADD <= action <= DELETE:
-        if side == BUY:
-            krow, nslot, key = BID_KEY, M_NBID, price
-        elif side == SELL:
-            krow, nslot, key = ASK_KEY, M_NASK, -price
-        else:
+        s = side - BUY  # 0 bids, 1 asks; computed, not branched on (sides come at random)
+        if s != 0 and s != 1:
             return _fail(state, BAD_SIDE, side, action, price, size, sequence, 0)
+        key = price - 2 * s * price
         if size < 0:
             return _fail(state, NEGATIVE_SIZE, side, action, price, size, sequence, 0)
         if action != DELETE and size == 0:
             return _fail(state, ZERO_SIZE, side, action, price, size, sequence, 0)
         if starts_snapshot:  # a snapshot without a CLEAR still replaces the book
-            state[META, M_NBID] = 0
-            state[META, M_NASK] = 0
-        # -- find the last level with key <= key: scan from the top, then bisect
-        n = state[META, nslot]
-        i = n - 1
-        stop = n - SCAN
-        while i >= 0 and i >= stop and state[krow, i] > key:
-            i -= 1
-        if i >= 0 and i < stop:
-            lo, hi = 0, i + 1  # state[krow, i + 1] > key
-            while lo < hi:
-                mid = (lo + hi) >> 1
-                if state[krow, mid] <= key:
-                    lo = mid + 1
+            clear_nb(state)
+        rule = state[M_LEVEL_RULE]
+        width = state[M_WINDOW]
+        nlad = state[M_NLAD + s]
+        idx = key - state[M_LO + s]
+        if nlad > 0 and 0 <= idx < width:  # -- in the window: the level's slot is known
+            slot = LADDER + s * width + idx
+            if action == DELETE:
+                if state[slot] != 0:
+                    state[slot] = 0
+                    state[M_NLAD + s] = nlad - 1
+                    if idx == state[M_BEST + s]:
+                        if nlad > 1:  # the next best is the first non-empty slot below
+                            j = slot - 1
+                            while state[j] == 0:
+                                j -= 1
+                            state[M_BEST + s] = j - (slot - idx)
+                        elif state[M_NFAR + s] > 0:
+                            _refill(state, s)
+                elif rule == RULE_SET:
+                    state[M_IGNORED] += 1
                 else:
-                    hi = mid
-            i = lo - 1
-        found = i >= 0 and state[krow, i] == key
-        rule = state[META, M_LEVEL_RULE]
-        if action == DELETE:
-            if found:
-                for j in range(i, n - 1):
-                    state[krow, j] = state[krow, j + 1]
-                    state[krow + 1, j] = state[krow + 1, j + 1]
-                state[META, nslot] = n - 1
-            elif rule == RULE_SET:
-                state[META, M_IGNORED] += 1
-            else:
+                    return _fail(state, MISSING_LEVEL, side, action, price, size, sequence, 0)
+            elif state[slot] != 0:
+                if action == ADD and rule == RULE_STRICT:
+                    return _fail(state, EXISTING_LEVEL, side, action, price, size, sequence, 0)
+                state[slot] = size
+            elif action == UPDATE and rule == RULE_STRICT:
                 return _fail(state, MISSING_LEVEL, side, action, price, size, sequence, 0)
-        elif found:
-            if action == ADD and rule == RULE_STRICT:
-                return _fail(state, EXISTING_LEVEL, side, action, price, size, sequence, 0)
-            state[krow + 1, i] = size
-        elif action == UPDATE and rule == RULE_STRICT:
-            return _fail(state, MISSING_LEVEL, side, action, price, size, sequence, 0)
-        elif n == state.shape[1]:
-            return NEED_CAPACITY
+            elif nlad + state[M_NFAR + s] >= state[M_FARCAP]:
+                return NEED_CAPACITY
+            else:
+                state[slot] = size
+                state[M_NLAD + s] = nlad + 1
+                if idx > state[M_BEST + s]:
+                    state[M_BEST + s] = idx
         else:
-            for j in range(n, i + 1, -1):
-                state[krow, j] = state[krow, j - 1]
-                state[krow + 1, j] = state[krow + 1, j - 1]
-            state[krow, i + 1] = key
-            state[krow + 1, i + 1] = size
-            state[META, nslot] = n + 1
+            code = _outside(state, s, action, key, size, rule)
+            if code == NEED_CAPACITY:
+                return code
+            if code != OK:
+                return _fail(state, code, side, action, price, size, sequence, 0)
     else:
         return _fail(state, BAD_ACTION, side, action, price, size, sequence, 0)
-    state[META, M_LAST_SEQ] = sequence
-    state[META, M_LAST_TS] = ts
-    state[META, M_APPLIED] += 1
-    state[META, M_IN_SNAPSHOT] = 1 if snapshot else 0
+    state[M_LAST_SEQ] = sequence
+    state[M_LAST_TS] = ts
+    state[M_APPLIED] += 1
+    state[M_IN_SNAPSHOT] = 1 if snapshot else 0
     if (flags & F_LAST) == 0:
-        state[META, M_IN_MESSAGE] = 1
+        state[M_IN_MESSAGE] = 1
         return OK
-    state[META, M_IN_MESSAGE] = 0
-    nb, na = state[META, M_NBID], state[META, M_NASK]
-    if nb > 0 and na > 0 and state[BID_KEY, nb - 1] >= -state[ASK_KEY, na - 1]:
-        return _fail(state, CROSSED, BUY, action, state[BID_KEY, nb - 1], size, sequence,
-                     -state[ASK_KEY, na - 1])
-    if snapshot and state[META, M_SYNCED] == 0:
-        state[META, M_SYNCED] = 1
-        if state[META, M_RESYNCING] == 1:
-            state[META, M_RESYNCING] = 0
+    state[M_IN_MESSAGE] = 0
+    if state[M_NLAD] > 0 and state[M_NLAD + 1] > 0:
+        bid = state[M_LO] + state[M_BEST]
+        ask = -(state[M_LO + 1] + state[M_BEST + 1])
+        if bid >= ask:
+            return _fail(state, CROSSED, BUY, action, bid, size, sequence, ask)
+    if snapshot and state[M_SYNCED] == 0:
+        state[M_SYNCED] = 1
+        if state[M_RESYNCING] == 1:
+            state[M_RESYNCING] = 0
             return RESYNCED
     return OK
 
@@ -229,14 +373,106 @@ def apply_batch_nb(state: np.ndarray, side: np.ndarray, action: np.ndarray, pric
 
     Returns ``(code, row)``: ``(OK, len)`` when every row was applied, else the code and
     the row it came from (a NEED_CAPACITY row was not applied; a RESYNCED one was).
+
+    Most rows of a feed are one-row messages that set the size of a level already in the
+    window; runs of them go through :func:`_size_run`, which keeps the counters in
+    locals, and every other row through :func:`apply_nb`. The book is the same.
     """
     n = side.shape[0]
-    for i in range(start, n):
+    i = start
+    while i < n:
+        i = _size_run(state, side, action, price, size, sequence, flags, ts, i)
+        if i == n:
+            break
         code = apply_nb(state, side[i], action[i], price[i], size[i], sequence[i], flags[i],
                         ts[i])
         if code != OK:
             return code, i
+        i += 1
     return OK, n
+
+
+@numba.njit(cache=True, inline="always")
+def _size_run(state: np.ndarray, side: np.ndarray, action: np.ndarray, price: np.ndarray,
+              size: np.ndarray, sequence: np.ndarray, flags: np.ndarray, ts: np.ndarray,
+              start: int) -> int:
+    """Apply rows from ``start`` while each is what :func:`apply_nb` would apply as a
+    plain size change; return the first row that is not (``start`` when none was).
+
+    Such a row is a whole message (flags exactly LAST) on a synchronised book between
+    messages, passes the sequence rule, and is an UPDATE (or an ADD the level rule lets
+    set a size) with a positive size for a level already in the window. The book was
+    uncrossed at the end of the previous message and no price changes, so apply_nb's
+    crossed check cannot fail; its other effects (last sequence and time, the applied
+    count, the message and snapshot flags) are written once when the run ends.
+    """
+    if state[M_SYNCED] == 0 or state[M_IN_MESSAGE] != 0:
+        return start
+    mode, rule, width = state[M_SEQ_MODE], state[M_LEVEL_RULE], state[M_WINDOW]
+    lo_bid, lo_ask = state[M_LO], state[M_LO + 1]
+    last, last_ts, applied = state[M_LAST_SEQ], state[M_LAST_TS], state[M_APPLIED]
+    n = side.shape[0]
+    i = start
+    while i < n:
+        act, new_size, seq = action[i], size[i], sequence[i]
+        s = side[i] - BUY
+        if (flags[i] != F_LAST or new_size <= 0 or (s != 0 and s != 1)
+                or not (act == UPDATE or (act == ADD and rule != RULE_STRICT))):
+            break
+        if mode == SEQ_CONTIGUOUS:
+            if seq != last + 1:
+                break
+        elif mode != SEQ_NONE and seq <= last:
+            break
+        idx = price[i] - 2 * s * price[i] - (lo_bid if s == 0 else lo_ask)
+        if idx < 0 or idx >= width:
+            break
+        slot = LADDER + s * width + idx
+        if state[slot] == 0:  # no level there (an empty side's window is all zero)
+            break
+        state[slot] = new_size
+        last = seq
+        last_ts = ts[i]
+        applied += 1
+        i += 1
+    if i > start:
+        state[M_LAST_SEQ] = last
+        state[M_LAST_TS] = last_ts
+        state[M_APPLIED] = applied
+        state[M_IN_SNAPSHOT] = 0
+        state[M_IN_MESSAGE] = 0
+    return i
+
+
+@numba.njit(cache=True)
+def levels_nb(state: np.ndarray, s: int, keys: np.ndarray, sizes: np.ndarray) -> int:
+    """Fill ``keys`` and ``sizes`` with side ``s``'s levels, best first; return how many.
+
+    Fills at most ``len(keys)`` levels: the window from its best slot down over
+    non-empty slots, then the far levels from the top down.
+    """
+    wanted = keys.shape[0]
+    width, cap = state[M_WINDOW], state[M_FARCAP]
+    base = LADDER + s * width
+    lo = state[M_LO + s]
+    left = state[M_NLAD + s]
+    out = 0
+    i = state[M_BEST + s]
+    while left > 0 and out < wanted:
+        if state[base + i] != 0:
+            keys[out] = lo + i
+            sizes[out] = state[base + i]
+            out += 1
+            left -= 1
+        i -= 1
+    far = LADDER + 2 * width + 2 * s * cap
+    i = state[M_NFAR + s] - 1
+    while i >= 0 and out < wanted:
+        keys[out] = state[far + i]
+        sizes[out] = state[far + cap + i]
+        out += 1
+        i -= 1
+    return out
 
 
 @numba.njit(cache=True)
@@ -246,16 +482,29 @@ def walk_nb(state: np.ndarray, book_side: int, wanted: int) -> tuple[int, int, i
     Returns ``(filled lots, sum of price * lots in tick-lots, worst price reached)``; the
     worst price is 0 when nothing was filled.
     """
-    krow = BID_KEY if book_side == BUY else ASK_KEY
+    s = 0 if book_side == BUY else 1
     sign = 1 if book_side == BUY else -1
-    n = state[META, M_NBID] if book_side == BUY else state[META, M_NASK]
+    width, cap = state[M_WINDOW], state[M_FARCAP]
+    base = LADDER + s * width
+    lo = state[M_LO + s]
+    left = state[M_NLAD + s]
     filled = 0
     notional = 0
     worst = 0
-    i = n - 1
+    i = state[M_BEST + s]
+    while left > 0 and filled < wanted:
+        if state[base + i] != 0:
+            take = min(state[base + i], wanted - filled)
+            worst = sign * (lo + i)
+            filled += take
+            notional += take * worst
+            left -= 1
+        i -= 1
+    far = LADDER + 2 * width + 2 * s * cap
+    i = state[M_NFAR + s] - 1
     while i >= 0 and filled < wanted:
-        take = min(state[krow + 1, i], wanted - filled)
-        worst = sign * state[krow, i]
+        take = min(state[far + cap + i], wanted - filled)
+        worst = sign * state[far + i]
         filled += take
         notional += take * worst
         i -= 1
@@ -265,9 +514,20 @@ def walk_nb(state: np.ndarray, book_side: int, wanted: int) -> tuple[int, int, i
 @numba.njit(cache=True)
 def side_total_nb(state: np.ndarray, book_side: int, levels: int) -> int:
     """Return the lots on the best ``levels`` levels of ``book_side``."""
-    krow = BID_KEY if book_side == BUY else ASK_KEY
-    n = state[META, M_NBID] if book_side == BUY else state[META, M_NASK]
+    s = 0 if book_side == BUY else 1
+    width, cap = state[M_WINDOW], state[M_FARCAP]
+    base = LADDER + s * width
+    left = min(state[M_NLAD + s], levels)
     total = 0
-    for i in range(n - 1, max(n - levels, 0) - 1, -1):
-        total += state[krow + 1, i]
+    i = state[M_BEST + s]
+    while left > 0:
+        if state[base + i] != 0:
+            total += state[base + i]
+            left -= 1
+        i -= 1
+    far = LADDER + 2 * width + 2 * s * cap
+    nfar = state[M_NFAR + s]
+    rest = levels - min(state[M_NLAD + s], levels)  # levels still wanted from the far arrays
+    for i in range(nfar - 1, max(nfar - rest, 0) - 1, -1):
+        total += state[far + cap + i]
     return total

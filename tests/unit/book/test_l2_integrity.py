@@ -156,6 +156,10 @@ def test_config_is_validated():
         L2BookConfig(on_error="explode")
     with pytest.raises(ConfigError, match="capacity must be a positive integer, was 0"):
         L2BookConfig(capacity=0)
+    with pytest.raises(ConfigError, match="window must be a positive integer, was -4"):
+        L2BookConfig(window=-4)
+    with pytest.raises(ConfigError, match="window must be a positive integer, was 2.0"):
+        L2BookConfig(window=2.0)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         L2BookConfig(colour="red")  # type: ignore[call-arg]
     with pytest.raises(msgspec.ValidationError, match="colour"):

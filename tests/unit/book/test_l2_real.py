@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import msgspec
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -62,12 +63,14 @@ def _replay_against_reference(table: pa.Table, config: L2BookConfig) -> tuple[L2
     return book, checked
 
 
+@pytest.mark.parametrize("window", [1024, 8])  # 8 ticks: most levels live below the window
 @pytest.mark.parametrize("name", list(FILES))
-def test_every_message_equals_the_reference(name):
+def test_every_message_equals_the_reference(name, window):
     table = _load(name)
-    book, checked = _replay_against_reference(table, FILES[name][3])
+    config = msgspec.structs.replace(FILES[name][3], window=window)
+    book, checked = _replay_against_reference(table, config)
     assert checked == int((table.column("flags").to_numpy() & LAST != 0).sum()) > 0
-    batch = L2Book(FILES[name][3])
+    batch = L2Book(config)
     batch.apply_batch(table)
     np.testing.assert_array_equal(batch._state, book._state)
     assert book.synced
