@@ -83,7 +83,7 @@ class L2Book:
         self.name = name
         self._nb = l2_nb
         self._state = self._new_state()
-        self._apply = _entry_point(l2_nb.apply_nb, self._state)
+        self._apply = _entry_point(l2_nb.apply_one_nb, self._state)
 
     # -- applying deltas ---------------------------------------------------------------------
 
@@ -113,12 +113,15 @@ class L2Book:
             Under the RAISE policy, a delta that fails a check (the message names its
             sequence, side, price and the fault).
         DataValidationError
-            An argument is not an integer.
+            An argument is not an integer (a float, a bool, a string, None...).
         """
-        if (type(price) is not int or type(size) is not int or type(sequence) is not int
-                or type(side) is not int or type(action) is not int):
-            _check_integers(side=side, action=action, price=price, size=size, sequence=sequence)
-        code = self._apply(self._state, side, action, price, size, sequence, flags, ts_event)
+        try:
+            code = self._apply(self._state, side, action, price, size, sequence, flags,
+                               ts_event)
+        except TypeError:  # the kernel's arguments refuse what is not an integer
+            _check_integers(side=side, action=action, price=price, size=size,
+                            sequence=sequence, flags=flags, ts_event=ts_event)
+            raise
         if code:
             self._handle(code, None)
             if code == L.NEED_CAPACITY:
@@ -325,15 +328,17 @@ class L2Book:
 
 
 def _entry_point(dispatcher: Any, state: np.ndarray) -> Any:
-    """Return the compiled entry of ``apply_nb`` for (state, seven int64): no type dispatch.
+    """Return the compiled entry of ``apply_one_nb`` for (state, seven exact_int64).
 
     A dispatcher call resolves argument types on every call (~0.2 us); the entry point
-    of the one signature we use skips that. Arguments are still unboxed by numba, which
-    would truncate a float: :meth:`L2Book.apply_delta` checks types first.
+    of the one signature we use skips that. Its arguments refuse floats and bools as they
+    are converted (see :mod:`sapphire.book.exact_int_nb`), so no check runs in Python.
     """
     import numba
 
-    signature = (numba.typeof(state),) + (numba.types.int64,) * 7
+    from sapphire.book.exact_int_nb import exact_int64
+
+    signature = (numba.typeof(state),) + (exact_int64,) * 7
     dispatcher.compile(signature)
     return dispatcher.overloads[signature].entry_point
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from sapphire.book.exact_int_nb import as_int64
 from sapphire.book.layout import (
     ADD,
     BAD_ACTION,
@@ -531,3 +532,14 @@ def side_total_nb(state: np.ndarray, book_side: int, levels: int) -> int:
     for i in range(nfar - 1, max(nfar - rest, 0) - 1, -1):
         total += state[far + cap + i]
     return total
+
+
+@numba.njit(cache=True)
+def apply_one_nb(state: np.ndarray, side: int, action: int, price: int, size: int,
+                 sequence: int, flags: int, ts: int) -> int:
+    """:func:`apply_nb` for one delta from Python, compiled for :data:`exact_int64` arguments.
+
+    Numba then refuses a float or a bool argument (``TypeError``) instead of truncating it.
+    """
+    return apply_nb(state, as_int64(side), as_int64(action), as_int64(price), as_int64(size),
+                    as_int64(sequence), as_int64(flags), as_int64(ts))
