@@ -11,12 +11,14 @@ its negated price, so "better" always means "larger key". Per side:
   data; only a DELETE of the best level scans down to the next non-empty slot.
 * the **far** levels: every level below the window, in two arrays sorted by key, best
   last (a scan from the top, then a bisection). The window always holds the best level
-  of a non-empty side: a level better than the window moves the window up (centred on
-  it; what falls below goes far), and a window left empty is re-centred on the best far
-  level, whose neighbours move back in. So best bid and ask are read, never searched.
+  of a non-empty side: a level better than the window moves the window up (the level
+  a quarter from its top; what falls below goes far), and a window left empty moves
+  down to the best far level, whose neighbours move back in. So the best bid and ask
+  are read, never searched.
 
 Why: the previous layout (sorted arrays only) paid a data-dependent scan per delta
-(a branch misprediction or two); the ladder replaced it with an index. Measured in
+(a branch misprediction or two); the ladder replaced it with an index, and the side
+is taken arithmetically because feeds alternate sides at random. Measured in
 benchmarks/results/README.md ("L2 book").
 
 Every kernel checks a row completely before it changes anything, except the crossed
@@ -109,16 +111,23 @@ def _fail(state: np.ndarray, code: int, side: int, action: int, price: int, size
 
 @numba.njit(cache=True)
 def clear_nb(state: np.ndarray) -> None:
-    """Empty both sides: zero the ladder slots in use (from the best down), counts to 0."""
+    """Empty both sides: zero the ladder slots in use (from the best down), counts to 0.
+
+    Up to 64 slots below the best are zeroed one by one until the side's levels are
+    found; a side that spans more has the rest of its window below zeroed in one go.
+    """
     width = state[M_WINDOW]
     for s in range(2):
+        base = LADDER + s * width
         left = state[M_NLAD + s]
-        j = LADDER + s * width + state[M_BEST + s]
-        while left > 0:
-            if state[j] != 0:
-                state[j] = 0
-                left -= 1
+        j = base + state[M_BEST + s]
+        stop = max(j - 64, base - 1)
+        while left > 0 and j > stop:
+            left -= state[j] != 0  # no branch on the slot: most ticks are empty
+            state[j] = 0
             j -= 1
+        if left > 0:
+            state[base: j + 1] = 0
         state[M_NLAD + s] = 0
         state[M_NFAR + s] = 0
 
@@ -154,6 +163,16 @@ def _absent(state: np.ndarray, rule: int) -> int:
     return MISSING_LEVEL
 
 
+@numba.njit(cache=True, inline="always")
+def _top_slot(width: int) -> int:
+    """Return the slot a new best level takes when the window moves to it.
+
+    A quarter of the window stays above it for the best to improve into, the rest below
+    for the levels behind it (snapshots list a side from its best level down).
+    """
+    return width - 1 - width // 4
+
+
 @numba.njit(cache=True)
 def _shift_up(state: np.ndarray, s: int, new_lo: int) -> None:
     """Move side ``s``'s window up to start at key ``new_lo``; levels left below go far.
@@ -185,19 +204,19 @@ def _shift_up(state: np.ndarray, s: int, new_lo: int) -> None:
 
 @numba.njit(cache=True)
 def _refill(state: np.ndarray, s: int) -> None:
-    """Centre side ``s``'s empty window on its best far level and move the far levels in."""
+    """Put side ``s``'s best far level at the empty window's top slot; move far levels in."""
     width, cap = state[M_WINDOW], state[M_FARCAP]
     base = LADDER + s * width
     keys = LADDER + 2 * width + 2 * s * cap
     nfar = state[M_NFAR + s]
-    lo = state[keys + nfar - 1] - width // 2
+    lo = state[keys + nfar - 1] - _top_slot(width)
     moved = 0
     while nfar > 0 and state[keys + nfar - 1] >= lo:
         nfar -= 1
         state[base + state[keys + nfar] - lo] = state[keys + cap + nfar]
         moved += 1
     state[M_LO + s] = lo
-    state[M_BEST + s] = width // 2
+    state[M_BEST + s] = _top_slot(width)
     state[M_NLAD + s] = moved
     state[M_NFAR + s] = nfar
 
@@ -210,7 +229,7 @@ def _outside(state: np.ndarray, s: int, action: int, key: int, size: int, rule: 
     """
     width, cap = state[M_WINDOW], state[M_FARCAP]
     nlad, nfar, lo = state[M_NLAD + s], state[M_NFAR + s], state[M_LO + s]
-    half = width // 2
+    top = _top_slot(width)
     if nlad == 0 or key >= lo + width:  # an empty side, or a level better than the window
         if action == DELETE:
             return _absent(state, rule)
@@ -219,11 +238,11 @@ def _outside(state: np.ndarray, s: int, action: int, key: int, size: int, rule: 
         if nlad + nfar >= cap:
             return NEED_CAPACITY
         if nlad == 0:  # no far levels either (a side whose window empties refills it)
-            state[M_LO + s] = key - half
+            state[M_LO + s] = key - top
         else:
-            _shift_up(state, s, key - half)
-        state[LADDER + s * width + half] = size
-        state[M_BEST + s] = half
+            _shift_up(state, s, key - top)
+        state[LADDER + s * width + top] = size
+        state[M_BEST + s] = top
         state[M_NLAD + s] += 1
         return OK
     # below the window: the far arrays, sorted by key, best last
@@ -376,73 +395,63 @@ def apply_batch_nb(state: np.ndarray, side: np.ndarray, action: np.ndarray, pric
     the row it came from (a NEED_CAPACITY row was not applied; a RESYNCED one was).
 
     Most rows of a feed are one-row messages that set the size of a level already in the
-    window; runs of them go through :func:`_size_run`, which keeps the counters in
-    locals, and every other row through :func:`apply_nb`. The book is the same.
+    window. Runs of them are applied in the inner loop with the counters in locals; a row
+    that is anything else goes through :func:`apply_nb`. A row joins a run only when it
+    is exactly what apply_nb would apply as a plain size change: a whole message (flags
+    exactly LAST) on a synchronised book between messages, passing the sequence rule, an
+    UPDATE (or an ADD the level rule lets set a size) with a positive size, for a level
+    already in the window. The book was uncrossed at the end of the previous message and
+    no price changes, so apply_nb's crossed check cannot fail; its other effects (last
+    sequence and time, the applied count, the message and snapshot flags) are written
+    once when the run ends. Written inline, not as a helper: passing the eight column
+    arrays to a helper costs 16 atomic reference-count updates per call (measured: 5x
+    slower on rows outside runs).
     """
     n = side.shape[0]
     i = start
     while i < n:
-        i = _size_run(state, side, action, price, size, sequence, flags, ts, i)
-        if i == n:
-            break
+        if state[M_SYNCED] == 1 and state[M_IN_MESSAGE] == 0:
+            mode, rule, width = state[M_SEQ_MODE], state[M_LEVEL_RULE], state[M_WINDOW]
+            lo_bid, lo_ask = state[M_LO], state[M_LO + 1]
+            last, last_ts, applied = state[M_LAST_SEQ], state[M_LAST_TS], state[M_APPLIED]
+            j = i
+            while j < n:
+                act, new_size, seq = action[j], size[j], sequence[j]
+                s = side[j] - BUY
+                if (flags[j] != F_LAST or new_size <= 0 or (s != 0 and s != 1)
+                        or not (act == UPDATE or (act == ADD and rule != RULE_STRICT))):
+                    break
+                if mode == SEQ_CONTIGUOUS:
+                    if seq != last + 1:
+                        break
+                elif mode != SEQ_NONE and seq <= last:
+                    break
+                idx = price[j] - 2 * s * price[j] - (lo_bid if s == 0 else lo_ask)
+                if idx < 0 or idx >= width:
+                    break
+                slot = LADDER + s * width + idx
+                if state[slot] == 0:  # no level (an empty side's window is all zero)
+                    break
+                state[slot] = new_size
+                last = seq
+                last_ts = ts[j]
+                applied += 1
+                j += 1
+            if j > i:
+                state[M_LAST_SEQ] = last
+                state[M_LAST_TS] = last_ts
+                state[M_APPLIED] = applied
+                state[M_IN_SNAPSHOT] = 0
+                state[M_IN_MESSAGE] = 0
+                i = j
+                if i == n:
+                    break
         code = apply_nb(state, side[i], action[i], price[i], size[i], sequence[i], flags[i],
                         ts[i])
         if code != OK:
             return code, i
         i += 1
     return OK, n
-
-
-@numba.njit(cache=True, inline="always")
-def _size_run(state: np.ndarray, side: np.ndarray, action: np.ndarray, price: np.ndarray,
-              size: np.ndarray, sequence: np.ndarray, flags: np.ndarray, ts: np.ndarray,
-              start: int) -> int:
-    """Apply rows from ``start`` while each is what :func:`apply_nb` would apply as a
-    plain size change; return the first row that is not (``start`` when none was).
-
-    Such a row is a whole message (flags exactly LAST) on a synchronised book between
-    messages, passes the sequence rule, and is an UPDATE (or an ADD the level rule lets
-    set a size) with a positive size for a level already in the window. The book was
-    uncrossed at the end of the previous message and no price changes, so apply_nb's
-    crossed check cannot fail; its other effects (last sequence and time, the applied
-    count, the message and snapshot flags) are written once when the run ends.
-    """
-    if state[M_SYNCED] == 0 or state[M_IN_MESSAGE] != 0:
-        return start
-    mode, rule, width = state[M_SEQ_MODE], state[M_LEVEL_RULE], state[M_WINDOW]
-    lo_bid, lo_ask = state[M_LO], state[M_LO + 1]
-    last, last_ts, applied = state[M_LAST_SEQ], state[M_LAST_TS], state[M_APPLIED]
-    n = side.shape[0]
-    i = start
-    while i < n:
-        act, new_size, seq = action[i], size[i], sequence[i]
-        s = side[i] - BUY
-        if (flags[i] != F_LAST or new_size <= 0 or (s != 0 and s != 1)
-                or not (act == UPDATE or (act == ADD and rule != RULE_STRICT))):
-            break
-        if mode == SEQ_CONTIGUOUS:
-            if seq != last + 1:
-                break
-        elif mode != SEQ_NONE and seq <= last:
-            break
-        idx = price[i] - 2 * s * price[i] - (lo_bid if s == 0 else lo_ask)
-        if idx < 0 or idx >= width:
-            break
-        slot = LADDER + s * width + idx
-        if state[slot] == 0:  # no level there (an empty side's window is all zero)
-            break
-        state[slot] = new_size
-        last = seq
-        last_ts = ts[i]
-        applied += 1
-        i += 1
-    if i > start:
-        state[M_LAST_SEQ] = last
-        state[M_LAST_TS] = last_ts
-        state[M_APPLIED] = applied
-        state[M_IN_SNAPSHOT] = 0
-        state[M_IN_MESSAGE] = 0
-    return i
 
 
 @numba.njit(cache=True)

@@ -129,3 +129,18 @@ def test_queries_reject_a_bad_side(book, bad):
 def test_bad_query_arguments(book, call, match):
     with pytest.raises(ConfigError, match=match):
         call(book)
+
+
+def test_a_snapshot_replaces_a_wide_book():
+    # 150 bids 2 ticks apart span 300 ticks of the window: clearing them zeroes slots one
+    # by one near the best and the rest of the span in one go; none may survive
+    book = L2Book(L2BookConfig(window=1024, capacity=8))
+    book.apply_snapshot([(10_000 - 2 * i, 1 + i) for i in range(150)],
+                        [(10_001 + 3 * i, 1) for i in range(100)], sequence=1)
+    assert book.level_count(Side.BUY) == 150 and book.size_at(Side.BUY, 9_702) == 150
+    book.apply_snapshot([(9_990, 4)], [(9_995, 6)], sequence=2)
+    assert book.depth(Side.BUY)[0].tolist() == [9_990] and book.size_at(Side.BUY, 9_702) == 0
+    assert book.depth(Side.SELL)[1].tolist() == [6] and book.available(Side.SELL) == 6
+    book.clear()
+    book.apply_delta(Side.BUY, A.ADD, 9_702, 3, sequence=3)
+    assert book.depth(Side.BUY)[0].tolist() == [9_702] and book.available(Side.BUY) == 3
