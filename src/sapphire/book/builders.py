@@ -13,30 +13,40 @@ applied here on the vendor's own ids before anything is written:
 * Tardis incremental L2: no venue sequence; deltas before the first snapshot are not
   usable.
 
+The rules run while the file streams (:func:`sequenced`): a :class:`Sequencer` keeps
+its state (the snapshot in force, the last id applied) across the loader's chunks, and
+the vendor ids are read beside the loader a message at a time, so memory stays bounded
+by the chunk size whatever the file's size.
+
 A broken rule is a gap: under ``OnError.RAISE`` a :class:`BookIntegrityError` naming
-the file, the message and the ids; under ``OnError.RESYNC`` the messages up to the
-next snapshot are dropped and the reason is logged. Each builder also returns the
-:class:`L2BookConfig` that replays its output.
+the file, the row, the ids and the rule; under ``OnError.RESYNC`` the messages up to the
+next snapshot are dropped and the reason is logged and counted. Each builder also
+returns the :class:`L2BookConfig` that replays its output.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import msgspec
 import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
+import pyarrow.compute as pc
 
 from sapphire.book.integrity import Fault, L2BookConfig, LevelRule, OnError, SequenceCheck
-from sapphire.core.enums import DataType, RecordFlag
-from sapphire.core.errors import BookIntegrityError, DataValidationError
+from sapphire.core.enums import BookAction, DataType, RecordFlag
+from sapphire.core.errors import BookIntegrityError, ConfigError, DataValidationError
 from sapphire.data.loaders import BinanceDepthLoader, BybitOrderbookLoader, TardisL2Loader
+from sapphire.data.loaders.base import Loader
+from sapphire.data.loaders.convert import require_columns
+from sapphire.data.loaders.csv_io import CsvFormat, iter_csv
+from sapphire.data.loaders.progress import byte_progress
 from sapphire.data.schemas import empty_table
-from sapphire.data.validation import STRICT, OrderPolicy
+from sapphire.data.validation import STRICT, OrderPolicy, Validated
 from sapphire.model.instruments import Instrument
 
 log = logging.getLogger("sapphire.book")
@@ -48,6 +58,16 @@ BINANCE_BOOK = L2BookConfig(sequence=SequenceCheck.INCREASING, levels=LevelRule.
 BYBIT_BOOK = L2BookConfig(sequence=SequenceCheck.INCREASING, levels=LevelRule.UPSERT)
 #: Replays Tardis incremental L2: no sequence, a row sets a level.
 TARDIS_BOOK = L2BookConfig(sequence=SequenceCheck.NONE, levels=LevelRule.UPSERT)
+
+#: Reasons a message is dropped (keys of :attr:`Sequencer.dropped_rows`).
+STALE = "stale: diff older than the snapshot (u <= lastUpdateId, Binance drops these)"
+RESYNC = "resync: after a sequence gap, until the next snapshot"
+BEFORE_SNAPSHOT = "before the first snapshot"
+
+_BINANCE_RULE = ("Binance rule: the first diff after a snapshot has U <= lastUpdateId + 1 "
+                 "<= u, each later diff has pu = the previous u (spot: U = previous u + 1)")
+_BYBIT_RULE = "Bybit rule: each delta's u is the previous u + 1 and its seq grows"
+_TARDIS_RULE = "Tardis rule: incremental rows apply only after a snapshot"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +84,9 @@ class BuiltDeltas:
         Vendor messages read, and those dropped (stale or during a resync).
     gaps
         One line per rule broken (under RESYNC).
+    dropped_rows
+        Table rows dropped, by reason (:data:`STALE`, :data:`RESYNC`,
+        :data:`BEFORE_SNAPSHOT`).
     """
 
     table: pa.Table
@@ -71,96 +94,214 @@ class BuiltDeltas:
     messages: int
     dropped: int
     gaps: list[str] = field(default_factory=list)
+    dropped_rows: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class _Message:
-    """One vendor message: its ids, whether it is a snapshot, and its rows in the table."""
+    """One vendor message: its ids, whether it is a snapshot, whether it has rows."""
 
     first: int  # Binance U (first update id); Bybit u
     last: int  # Binance u; Bybit seq
     previous: int  # Binance pu (-1 when absent)
     snapshot: bool
-    rows: int
-    where: str
+    has_rows: bool
+    where: str  # "file, row N"
 
 
-def _gap(on_gap: OnError, gaps: list[str], text: str, sequence: int) -> None:
-    if on_gap == OnError.RAISE:
-        raise BookIntegrityError(text, fault=Fault.SEQUENCE_GAP, sequence=sequence)
-    gaps.append(text)
-    log.warning("%s; dropping messages until the next snapshot", text)
+class Sequencer:
+    """A vendor's sequencing rule, applied message by message with state kept between calls.
 
+    Parameters
+    ----------
+    vendor
+        ``"binance"``, ``"bybit"`` or ``"tardis"``.
+    on_gap
+        Raise on a broken rule, or drop messages until the next snapshot.
 
-def _binance_keep(messages: list[_Message], on_gap: OnError, gaps: list[str]) -> np.ndarray:
-    keep = np.zeros(len(messages), dtype=bool)
-    snapshot_id: int | None = None  # lastUpdateId of the snapshot in force
-    previous: int | None = None  # u of the last diff applied
-    for i, m in enumerate(messages):
+    Attributes
+    ----------
+    messages, dropped
+        Messages seen and dropped so far.
+    gaps
+        One line per rule broken (under RESYNC).
+    dropped_rows
+        Table rows dropped so far, by reason (filled by :func:`sequenced`).
+    """
+
+    def __init__(self, vendor: str, on_gap: OnError | str = OnError.RAISE) -> None:
+        if vendor not in ("binance", "bybit", "tardis"):
+            raise ConfigError(f"unknown book vendor {vendor!r}: expected binance, bybit or tardis")
+        self.vendor = vendor
+        self.on_gap = OnError(on_gap)
+        self.messages = self.dropped = 0
+        self.gaps: list[str] = []
+        self.dropped_rows: Counter[str] = Counter()
+        self._synced = False  # a snapshot is in force and no gap since
+        self._resyncing = False  # a gap or a missing snapshot was reported; quiet until one
+        self._snapshot_id: int | None = None  # Binance lastUpdateId in force
+        self._previous: _Message | None = None  # the last message applied
+        self._why = BEFORE_SNAPSHOT  # why messages are dropped while not synced
+
+    def step(self, m: _Message) -> str | None:
+        """Return ``None`` to keep message ``m``, or why it is dropped.
+
+        Raises
+        ------
+        BookIntegrityError
+            Under ``RAISE``, ``m`` breaks the vendor's rule (names file, row, ids, rule).
+        """
+        self.messages += 1
+        reason = self._step(m)
+        if reason is not None:
+            self.dropped += 1
+        return reason
+
+    def _step(self, m: _Message) -> str | None:
         if m.snapshot:
-            snapshot_id, previous, keep[i] = m.last, None, True
-        elif snapshot_id is None:
-            if not gaps or not gaps[-1].endswith("(resync)"):
-                _gap(on_gap, gaps, f"{m.where}: diff U={m.first} u={m.last} before any "
-                     "snapshot; expected a snapshot first (resync)", m.last)
-        elif previous is None and m.last <= snapshot_id:
-            continue  # older than the snapshot: Binance says drop it
-        elif previous is None and not m.first <= snapshot_id + 1 <= m.last:
-            _gap(on_gap, gaps, f"{m.where}: first diff after the snapshot lastUpdateId="
-                 f"{snapshot_id} has U={m.first} u={m.last}; expected U <= {snapshot_id + 1}"
-                 " <= u (resync)", m.last)
-            snapshot_id = None
-        elif previous is not None and m.previous != -1 and m.previous != previous:
-            _gap(on_gap, gaps, f"{m.where}: diff pu={m.previous} u={m.last}; expected pu = "
-                 f"the previous u {previous} (resync)", m.last)
-            snapshot_id = previous = None
-        elif previous is not None and m.previous == -1 and m.first != previous + 1:
-            _gap(on_gap, gaps, f"{m.where}: diff U={m.first}; expected the previous u + 1 "
-                 f"= {previous + 1} (resync)", m.last)
-            snapshot_id = previous = None
-        else:
-            previous, keep[i] = m.last, True
-    return keep
+            self._synced, self._resyncing, self._previous = True, False, None
+            self._snapshot_id = m.last
+            return None
+        if not self._synced:
+            if not self._resyncing:
+                what = {"binance": f"diff U={m.first} u={m.last}", "bybit": f"delta u={m.first}",
+                        "tardis": "incremental row"}[self.vendor]
+                self._gap(f"{m.where}: {what} before any snapshot; expected a snapshot first",
+                          m.last)
+            return self._why
+        broken = {"binance": self._binance, "bybit": self._bybit,
+                  "tardis": lambda _m: None}[self.vendor](m)
+        if broken == STALE:
+            return STALE
+        if broken is not None:
+            self._gap(f"{m.where}: {broken}", m.last)
+            self._synced, self._why = False, RESYNC
+            return RESYNC
+        self._previous = m
+        return None
+
+    def _binance(self, m: _Message) -> str | None:
+        snapshot_id, previous = self._snapshot_id, self._previous
+        assert snapshot_id is not None
+        if previous is None and m.last <= snapshot_id:
+            return STALE
+        if previous is None and not m.first <= snapshot_id + 1 <= m.last:
+            return (f"first diff after the snapshot lastUpdateId={snapshot_id} has U={m.first} "
+                    f"u={m.last}; expected U <= {snapshot_id + 1} <= u")
+        if previous is not None and m.previous != -1 and m.previous != previous.last:
+            return (f"diff pu={m.previous} u={m.last}; expected pu = the previous u "
+                    f"{previous.last}")
+        if previous is not None and m.previous == -1 and m.first != previous.last + 1:
+            return f"diff U={m.first}; expected the previous u + 1 = {previous.last + 1}"
+        return None
+
+    def _bybit(self, m: _Message) -> str | None:
+        previous = self._previous
+        if previous is None:  # the snapshot itself was the last message applied
+            return None
+        if m.first != previous.first + 1:
+            return f"delta u={m.first}, expected {previous.first + 1}"
+        if m.last <= previous.last:
+            return f"delta seq={m.last}, expected more than {previous.last}"
+        return None
+
+    def _gap(self, text: str, sequence: int) -> None:
+        rule = {"binance": _BINANCE_RULE, "bybit": _BYBIT_RULE, "tardis": _TARDIS_RULE}
+        text = f"{text} [{rule[self.vendor]}]"
+        if self.on_gap == OnError.RAISE:
+            raise BookIntegrityError(text, fault=Fault.SEQUENCE_GAP, sequence=sequence)
+        self._resyncing = True
+        self.gaps.append(text)
+        log.warning("%s; dropping messages until the next snapshot", text)
 
 
-def _binance_messages(path: Path) -> list[_Message]:
-    names = ["first_update_id", "last_update_id", "update_type", "pu"]
-    table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
-        include_columns=names, column_types={"first_update_id": pa.int64(),
-                                             "last_update_id": pa.int64(), "pu": pa.int64()}))
-    first, last, pu = (table.column(n).to_numpy() for n in ("first_update_id",
-                                                              "last_update_id", "pu"))
-    kind = np.asarray(table.column("update_type").to_pylist())
-    starts = np.flatnonzero(np.r_[True, last[1:] != last[:-1]])
-    ends = np.r_[starts[1:], len(last)]
-    out = []
-    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-        snap = kind[s] == "snap"
-        out.append(_Message(int(first[s]), int(last[s]), int(pu[s]), bool(snap),
-                            e - s + (1 if snap else 0), f"{path}, row {s + 1}"))
-    return out
+def sequenced(chunks: Iterable[Validated], messages: Iterator[_Message],
+              sequencer: Sequencer) -> Iterator[Validated]:
+    """Yield each loader chunk with the rows of dropped messages removed.
 
-
-def binance_depth(paths: Sequence[str | Path], instrument: Instrument, *,
-                  on_gap: OnError = OnError.RAISE, policy: OrderPolicy = STRICT) -> BuiltDeltas:
-    """Build L2 deltas from Binance depth CSVs (snapshot and diffs), read in the order given.
-
-    ``policy`` is the loader's (e.g. ``REPAIR`` drops repeated rows).
+    A chunk ends at a message end (the loader's LAST flag); its messages are matched in
+    order to ``messages`` (the vendor ids, read beside the loader), skipping messages
+    that have no rows. The sequencer's state carries from one chunk to the next.
 
     Raises
     ------
     BookIntegrityError
-        Under ``on_gap=RAISE``, a diff that breaks Binance's update-id rules (the message
-        names the file, row and ids).
+        Under ``RAISE``, a message that breaks the vendor's rule.
+    DataValidationError
+        The loader and the id reader disagree on the messages of the file.
     """
-    tables: list[pa.Table] = []
-    messages: list[_Message] = []
-    for path in map(Path, paths):
-        tables.extend(BinanceDepthLoader().read(path, instrument, policy=policy))
-        messages.extend(_binance_messages(path))
-    gaps: list[str] = []
-    keep = _binance_keep(messages, OnError(on_gap), gaps)
-    return _built(tables, messages, keep, BINANCE_BOOK, gaps)
+    for chunk in chunks:
+        table = chunk.table
+        last = (table.column("flags").to_numpy() & RecordFlag.LAST) != 0
+        if len(last) and not last[-1]:
+            raise DataValidationError("a loader chunk ends inside a message; expected it to "
+                                      "end at a message's LAST row")
+        ends = np.flatnonzero(last)
+        lengths = np.diff(np.r_[0, ends + 1])
+        keep = np.ones(len(ends), dtype=bool)
+        reasons: list[str | None] = []
+        for i in range(len(ends)):
+            reason = _next_with_rows(messages, sequencer)
+            keep[i] = reason is None
+            reasons.append(reason)
+        for reason, rows in zip(reasons, lengths.tolist(), strict=True):
+            if reason is not None:
+                sequencer.dropped_rows[reason] += rows
+        mask = np.repeat(keep, lengths)
+        yield Validated(table if mask.all() else table.filter(pa.array(mask)),
+                        chunk.data_type, chunk.policy)
+    for m in messages:  # messages without rows after the last chunk still follow the rule
+        if m.has_rows:
+            raise DataValidationError(f"{m.where}: the loader gave fewer messages than the "
+                                      "file holds; expected one per message with levels")
+        sequencer.step(m)
+
+
+def _next_with_rows(messages: Iterator[_Message], sequencer: Sequencer) -> str | None:
+    for m in messages:
+        reason = sequencer.step(m)
+        if m.has_rows:
+            return reason
+    raise DataValidationError("the loader gave more messages than the file holds; "
+                              "expected one per message with levels")
+
+
+# -- vendor ids, read beside the loader -------------------------------------------------
+
+_BINANCE_IDS = {"first_update_id": pa.int64(), "last_update_id": pa.int64(),
+                "update_type": pa.string()}
+
+
+def binance_messages(path: Path, chunk_rows: int = 1_000_000) -> Iterator[_Message]:
+    """Yield the messages of a Binance depth CSV (rows sharing ``last_update_id``), streamed."""
+    layout = CsvFormat()
+    header = layout.header(path)
+    require_columns(header, list(_BINANCE_IDS), str(path))
+    types = dict(_BINANCE_IDS) | ({"pu": pa.int64()} if "pu" in header else {})
+    open_: list[int] | None = None  # first, last, pu, snapshot, file row of the open message
+    with byte_progress(path, enabled=False) as bar:
+        for table, offset in iter_csv(path, layout, types, chunk_rows, bar):
+            first = table.column("first_update_id").to_numpy()
+            last = table.column("last_update_id").to_numpy()
+            pu = (table.column("pu").to_numpy() if "pu" in types
+                  else np.full(len(table), -1, dtype=np.int64))
+            if not len(table):
+                continue
+            snap = np.asarray(pc.equal(table.column("update_type"), "snap")
+                              .to_numpy(zero_copy_only=False), dtype=bool)
+            starts = np.flatnonzero(np.r_[open_ is None or last[0] != open_[1],
+                                          last[1:] != last[:-1]])
+            for s in starts.tolist():
+                if open_ is not None:
+                    yield _binance_message(open_, path)
+                open_ = [int(first[s]), int(last[s]), int(pu[s]), int(snap[s]), offset + s + 1]
+    if open_ is not None:
+        yield _binance_message(open_, path)
+
+
+def _binance_message(ids: list[int], path: Path) -> _Message:
+    first, last, pu, snap, row = ids
+    return _Message(first, last, pu, bool(snap), True, f"{path}, row {row}")
 
 
 class _BybitIds(msgspec.Struct):
@@ -175,9 +316,9 @@ class _BybitLine(msgspec.Struct):
     data: _BybitIds
 
 
-def _bybit_messages(path: Path) -> list[_Message]:
+def bybit_messages(path: Path) -> Iterator[_Message]:
+    """Yield the messages of a Bybit ``orderbook.N`` JSON-lines file, a line at a time."""
     decoder = msgspec.json.Decoder(_BybitLine)
-    out = []
     with path.open("rb") as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
@@ -187,31 +328,91 @@ def _bybit_messages(path: Path) -> list[_Message]:
             except msgspec.DecodeError as exc:  # the loader names the same row first
                 raise DataValidationError(f"not a Bybit orderbook message: {exc}",
                                           source=str(path), row=number) from None
-            levels = len(m.data.b) + len(m.data.a)
-            snap = m.type == "snapshot"
-            out.append(_Message(m.data.u, m.data.seq, -1, snap,
-                                levels + (1 if snap and levels else 0), f"{path}, row {number}"))
-    return out
+            yield _Message(m.data.u, m.data.seq, -1, m.type == "snapshot",
+                           bool(m.data.b or m.data.a), f"{path}, row {number}")
 
 
-def _bybit_keep(messages: list[_Message], on_gap: OnError, gaps: list[str]) -> np.ndarray:
-    keep = np.zeros(len(messages), dtype=bool)
-    previous: _Message | None = None
-    for i, m in enumerate(messages):
-        if m.snapshot:
-            previous, keep[i] = m, True
-        elif previous is None:
-            if not gaps or not gaps[-1].endswith("(resync)"):
-                _gap(on_gap, gaps, f"{m.where}: delta u={m.first} before any snapshot; "
-                     "expected a snapshot first (resync)", m.last)
-        elif m.first != previous.first + 1 or m.last <= previous.last:
-            what = (f"u={m.first}, expected {previous.first + 1}" if m.first != previous.first + 1
-                    else f"seq={m.last}, expected more than {previous.last}")
-            _gap(on_gap, gaps, f"{m.where}: delta {what} (resync)", m.last)
-            previous = None
-        else:
-            previous, keep[i] = m, True
-    return keep
+def tardis_messages(chunk: Validated, path: Path, rows_before: int) -> list[_Message]:
+    """Return one message per LAST-flagged run of rows of a loader chunk.
+
+    Tardis files carry no ids: whether a message is a snapshot is in its flags, and its
+    file row is counted from the rows that are not inserted CLEAR rows (exact unless a
+    repairing policy dropped rows).
+    """
+    flags = chunk.table.column("flags").to_numpy()
+    data = chunk.table.column("action").to_numpy() != BookAction.CLEAR
+    ends = np.flatnonzero(flags & RecordFlag.LAST)
+    begins = np.r_[0, ends[:-1] + 1].astype(np.int64)
+    rows = rows_before + np.cumsum(np.r_[0, data])[begins]
+    return [_Message(0, 0, -1, bool(flags[b] & RecordFlag.SNAPSHOT), True,
+                     f"{path}, row {r + 1}") for b, r in zip(begins.tolist(), rows.tolist(),
+                                                              strict=True)]
+
+
+# -- whole-file builders and the streaming entry point -----------------------------------
+
+#: Loader name -> vendor, for the formats whose imports go through a :class:`Sequencer`.
+BOOK_FORMATS = {BinanceDepthLoader.name: "binance", BybitOrderbookLoader.name: "bybit",
+                TardisL2Loader.name: "tardis"}
+_CONFIGS = {"binance": BINANCE_BOOK, "bybit": BYBIT_BOOK, "tardis": TARDIS_BOOK}
+
+
+def stream_book(paths: Sequence[str | Path], loader: Loader, instrument: Instrument,
+                sequencer: Sequencer, *, policy: OrderPolicy = STRICT,
+                chunk_rows: int = 1_000_000, progress: bool = False) -> Iterator[Validated]:
+    """Stream ``paths`` (in order) through ``loader`` and ``sequencer``: the kept rows.
+
+    Binance takes its snapshot file first, then the diff file(s); Bybit and Tardis take
+    one file. The loader's chunks and the vendor ids are read a chunk at a time.
+    """
+    if sequencer.vendor != "binance" and len(paths) != 1:
+        raise ConfigError(f"{sequencer.vendor} book files are imported one at a time, "
+                          f"got {len(paths)} files")
+    for path in map(Path, paths):
+        chunks = loader.read_validated(path, instrument, policy=policy, chunk_rows=chunk_rows,
+                                       progress=progress)
+        if sequencer.vendor == "tardis":
+            # The ids come from the chunks themselves: hold each chunk while its messages
+            # are stepped (a one-chunk look-behind, not a second read of the file).
+            yield from _tardis_stream(chunks, path, sequencer)
+            continue
+        messages = (binance_messages(path, chunk_rows) if sequencer.vendor == "binance"
+                    else bybit_messages(path))
+        yield from sequenced(chunks, messages, sequencer)
+
+
+def _tardis_stream(chunks: Iterable[Validated], path: Path,
+                   sequencer: Sequencer) -> Iterator[Validated]:
+    rows_before = 0
+    for chunk in chunks:
+        messages = tardis_messages(chunk, path, rows_before)
+        yield from sequenced([chunk], iter(messages), sequencer)
+        rows_before += int((chunk.table.column("action").to_numpy() != BookAction.CLEAR).sum())
+
+
+def _build(paths: Sequence[str | Path], loader: Loader, instrument: Instrument, vendor: str,
+           on_gap: OnError, policy: OrderPolicy) -> BuiltDeltas:
+    sequencer = Sequencer(vendor, on_gap)
+    tables = [v.table for v in stream_book(paths, loader, instrument, sequencer, policy=policy)]
+    table = pa.concat_tables(tables) if tables else empty_table(DataType.L2_DELTAS)
+    return BuiltDeltas(table, _CONFIGS[vendor], messages=sequencer.messages,
+                       dropped=sequencer.dropped, gaps=list(sequencer.gaps),
+                       dropped_rows=dict(sequencer.dropped_rows))
+
+
+def binance_depth(paths: Sequence[str | Path], instrument: Instrument, *,
+                  on_gap: OnError = OnError.RAISE, policy: OrderPolicy = STRICT) -> BuiltDeltas:
+    """Build L2 deltas from Binance depth CSVs (snapshot and diffs), read in the order given.
+
+    ``policy`` is the loader's (e.g. ``REPAIR`` drops repeated rows).
+
+    Raises
+    ------
+    BookIntegrityError
+        Under ``on_gap=RAISE``, a diff that breaks Binance's update-id rules (the message
+        names the file, row, ids and rule).
+    """
+    return _build(paths, BinanceDepthLoader(), instrument, "binance", on_gap, policy)
 
 
 def bybit_orderbook(path: str | Path, instrument: Instrument, *,
@@ -225,12 +426,7 @@ def bybit_orderbook(path: str | Path, instrument: Instrument, *,
         Under ``on_gap=RAISE``, a delta whose ``u`` does not follow the previous one or
         whose ``seq`` does not grow (the message names the line and the ids).
     """
-    path = Path(path)
-    tables = list(BybitOrderbookLoader().read(path, instrument, policy=policy))
-    messages = _bybit_messages(path)
-    gaps: list[str] = []
-    keep = _bybit_keep(messages, OnError(on_gap), gaps)
-    return _built(tables, messages, keep, BYBIT_BOOK, gaps)
+    return _build([path], BybitOrderbookLoader(), instrument, "bybit", on_gap, policy)
 
 
 def tardis_l2(path: str | Path, instrument: Instrument, *,
@@ -240,35 +436,4 @@ def tardis_l2(path: str | Path, instrument: Instrument, *,
     Rows before the first snapshot cannot be placed on a book: an error under RAISE,
     dropped (and logged) under RESYNC.
     """
-    path = Path(path)
-    tables = list(TardisL2Loader().read(path, instrument, policy=policy))
-    table = pa.concat_tables(tables) if tables else empty_table(DataType.L2_DELTAS)
-    flags = table.column("flags").to_numpy()
-    snapshots = np.flatnonzero(flags & 1)
-    first = int(snapshots[0]) if len(snapshots) else len(flags)
-    gaps: list[str] = []
-    if first:
-        _gap(OnError(on_gap), gaps, f"{path}: {first} rows before the first snapshot; "
-             "expected a snapshot first", 0)
-    return BuiltDeltas(table.slice(first), TARDIS_BOOK, messages=int((flags & 2 != 0).sum()),
-                       dropped=int((flags[:first] & 2 != 0).sum()), gaps=gaps)
-
-
-def _built(tables: list[pa.Table], messages: list[_Message], keep: np.ndarray,
-           config: L2BookConfig, gaps: list[str]) -> BuiltDeltas:
-    """Keep the rows of kept messages; a message's rows end at its LAST-flagged row.
-
-    Rows are matched to messages by those flags rather than by counting, so that a
-    loader policy that drops duplicate rows does not shift them; messages without
-    levels produce no rows and are skipped.
-    """
-    table = pa.concat_tables(tables) if tables else empty_table(DataType.L2_DELTAS)
-    nonempty = np.array([m.rows > 0 for m in messages], dtype=bool)
-    last = (table.column("flags").to_numpy() & RecordFlag.LAST) != 0
-    if int(last.sum()) != int(nonempty.sum()) or (len(last) and not last[-1]):
-        raise DataValidationError(f"the loader gave {int(last.sum())} messages, the file holds "
-                                  f"{int(nonempty.sum())} with levels; expected equal")
-    message = np.cumsum(last) - last  # index of the message each row belongs to
-    mask = keep[nonempty][message]
-    return BuiltDeltas(table.filter(pa.array(mask)), config, messages=len(messages),
-                       dropped=int((~keep).sum()), gaps=gaps)
+    return _build([path], TardisL2Loader(), instrument, "tardis", on_gap, policy)
