@@ -35,7 +35,7 @@ import pyarrow as pa
 from sapphire.book import l3_integrity as integrity
 from sapphire.book import l3_layout as L  # noqa: N812  (as the L2 book)
 from sapphire.book.l2 import FillEstimate
-from sapphire.book.l3_integrity import L3BookConfig, order_id_of
+from sapphire.book.l3_integrity import L3BookConfig
 from sapphire.core.enums import OrderAction, RecordFlag, Side
 from sapphire.core.errors import ConfigError, DataValidationError, SchemaError
 
@@ -106,7 +106,7 @@ class L3Book:
         self.name = name
         self._nb: Any = l3_nb
         self._state = self.config.new_state()
-        self._apply = _entry_point(l3_nb.apply_nb, self._state)
+        self._apply = _entry_point(l3_nb.apply_one_nb, self._state)
 
     # -- applying events ---------------------------------------------------------------------
 
@@ -139,24 +139,20 @@ class L3Book:
             Under the RAISE policy, an event that fails a check (the message names its
             sequence, order id, side, price and the fault).
         DataValidationError
-            An argument is not an integer, or the order id is outside 0..2**64-1.
+            An argument is not an integer, the order id is outside 0..2**64-1 or another
+            argument outside -2**63..2**63-1.
         """
-        if (type(order_id) is not int or type(price) is not int or type(size) is not int
-                or type(sequence) is not int or type(side) is not int
-                or type(action) is not int or type(flags) is not int
-                or type(ts_event) is not int):
+        try:
+            code = self._apply(self._state, order_id, side, action, price, size, sequence,
+                               flags, ts_event)
+        except (TypeError, OverflowError):  # the kernel's arguments refuse non-integers
             _check_integers(order_id=order_id, side=side, action=action, price=price,
                             size=size, sequence=sequence, flags=flags, ts_event=ts_event)
-            order_id, side, action, flags = int(order_id), int(side), int(action), int(flags)
-        if order_id > _INT64_MAX or order_id < 0:
-            order_id = _signed_id(order_id)
-        code = self._apply(self._state, order_id, side, action, price, size, sequence, flags,
-                           ts_event)
+            raise
         if code:
             self._handle(code, None)
             if code == L.NEED_CAPACITY:
-                self.apply(order_id_of(order_id), side, action, price, size, sequence, flags,
-                           ts_event)
+                self.apply(order_id, side, action, price, size, sequence, flags, ts_event)
 
     def add(self, order_id: int, side: int, price: int, size: int, *, sequence: int = 0,
             flags: int = _LAST, ts_event: int = 0) -> None:
@@ -413,15 +409,19 @@ class L3Book:
 
 
 def _entry_point(dispatcher: Any, state: np.ndarray) -> Any:
-    """Return the compiled entry of ``apply_nb`` for (state, eight int64): no type dispatch.
+    """Return the compiled entry of ``apply_one_nb`` for (state, exact_uint64_bits, seven
+    exact_int64).
 
     A dispatcher call resolves argument types on every call; the entry point of the one
-    signature used skips that. Arguments are still unboxed by numba, which would
-    truncate a float: :meth:`L3Book.apply` checks types first.
+    signature used skips that. Its arguments refuse floats, bools and values out of range
+    as they are converted (see :mod:`sapphire.book.exact_int_nb`), so no check runs in
+    Python on the way in; :func:`_check_integers` names the argument after a refusal.
     """
     import numba
 
-    signature = (numba.typeof(state),) + (numba.types.int64,) * 8
+    from sapphire.book.exact_int_nb import exact_int64, exact_uint64_bits
+
+    signature = (numba.typeof(state), exact_uint64_bits) + (exact_int64,) * 7
     dispatcher.compile(signature)
     return dispatcher.overloads[signature].entry_point
 
@@ -438,10 +438,15 @@ def _signed_id(order_id: Any) -> int:
     return value - (1 << 64) if value > _INT64_MAX else value
 
 
-def _check_integers(**values: Any) -> None:
+def _check_integers(order_id: Any, **values: Any) -> None:
+    """Raise DataValidationError naming the first argument that is not an integer in range."""
+    _signed_id(order_id)
     for name, value in values.items():
         if isinstance(value, bool) or not isinstance(value, _INTEGER):
             raise DataValidationError(f"{name} must be an integer", column=name, value=value)
+        if not -_INT64_MAX - 1 <= int(value) <= _INT64_MAX:
+            raise DataValidationError(f"{name} must be in -2**63..2**63-1", column=name,
+                                      value=value)
 
 
 def _integer(value: Any, name: str) -> int:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from sapphire.book.exact_int_nb import as_int64, bits_as_int64
 from sapphire.book.l3_layout import (
     ADD,
     BAD_ACTION,
@@ -543,6 +544,19 @@ def apply_nb(st: np.ndarray, oid: int, side: int, action: int, price: int, size:
         st[META, M_ERR_ASK] = best_nb(st, SELL)[0]
         return _fail(st, CROSSED, oid, side, action, price, size, seq, best_nb(st, BUY)[0])
     return RESYNCED if resynced else OK
+
+
+@numba.njit(cache=True)
+def apply_one_nb(st: np.ndarray, oid: int, side: int, action: int, price: int, size: int,
+                 seq: int, flags: int, ts: int) -> int:
+    """:func:`apply_nb` for one event from Python, compiled for :data:`exact_uint64_bits`
+    (the order id) and :data:`exact_int64` (the rest) arguments.
+
+    Numba then refuses a float or a bool argument (``TypeError``), and an order id outside
+    0..2**64-1 or another value outside int64 (``OverflowError``), instead of truncating.
+    """
+    return apply_nb(st, bits_as_int64(oid), as_int64(side), as_int64(action), as_int64(price),
+                    as_int64(size), as_int64(seq), as_int64(flags), as_int64(ts))
 
 
 @numba.njit(cache=True)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from sapphire.book.integrity import OnError
-from sapphire.book.l3 import L3Book
+from sapphire.book.l3 import L3Book, RestingOrder
 from sapphire.book.l3_integrity import FillMode, L3BookConfig, L3Fault, L3SequenceCheck
 from sapphire.core.enums import OrderAction, RecordFlag, Side
 from sapphire.core.errors import (
@@ -151,6 +151,38 @@ def test_apply_rejects_non_integers(bad):
 def test_order_ids_outside_64_bits_are_rejected(order_id):
     with pytest.raises(DataValidationError, match=r"order_id must be in 0..2\*\*64-1"):
         seeded().add(order_id, BUY, 99, 1)
+
+
+@pytest.mark.parametrize("bad", [1.0, "7", None, True, False, np.float64(2.0)])
+def test_apply_rejects_order_ids_that_are_not_integers(bad):
+    book = seeded()
+    with pytest.raises(DataValidationError, match="order_id must be an integer"):
+        book.apply(bad, BUY, A, 90, 1)
+    assert book.order_count == 2  # nothing applied
+
+
+@pytest.mark.parametrize("name", ["side", "action", "size", "sequence", "flags", "ts_event"])
+def test_apply_names_each_argument_that_is_not_an_integer(name):
+    values = {"order_id": 9, "side": BUY, "action": A, "price": 90, "size": 1, "sequence": 0,
+              "flags": LAST, "ts_event": 0} | {name: 2.5}
+    with pytest.raises(DataValidationError, match=f"{name} must be an integer"):
+        seeded().apply(**values)
+
+
+@pytest.mark.parametrize("name", ["price", "size", "ts_event"])
+def test_apply_rejects_values_outside_int64(name):
+    values = {"order_id": 9, "side": BUY, "action": A, "price": 90, "size": 1, "sequence": 0,
+              "flags": LAST, "ts_event": 0} | {name: 2**63}
+    with pytest.raises(DataValidationError, match=rf"{name} must be in -2\*\*63..2\*\*63-1"):
+        seeded().apply(**values)
+
+
+def test_apply_takes_numpy_integers_and_int_enums():
+    book = seeded()
+    book.apply(np.uint64(2**64 - 1), Side.BUY, OrderAction.ADD, np.int64(90), np.int32(4),
+               np.int64(3), np.uint8(LAST), np.int64(5))
+    assert book.order(2**64 - 1) == RestingOrder(2**64 - 1, Side.BUY, 90, 4)
+    assert book.ts_last == 5
 
 
 def _columns(n: int = 2) -> dict[str, np.ndarray]:
