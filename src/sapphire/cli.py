@@ -86,21 +86,32 @@ def import_(
     repair: Annotated[bool, typer.Option(
         help="Sort out-of-order rows and drop exact duplicates instead of rejecting the file.",
     )] = False,
+    snapshot: Annotated[Path | None, typer.Option(
+        help="binance-depth: the depth snapshot file the diff stream FILE starts from.",
+        exists=True, dir_okay=False)] = None,
+    on_gap: Annotated[str, typer.Option(
+        help="Book formats (binance-depth, bybit-orderbook, tardis-l2): on a sequence gap, "
+             "'raise' (store nothing) or 'resync' (drop messages until the next snapshot).",
+    )] = "raise",
 ) -> None:
     """Import a vendor file into the catalog (all of it, or nothing)."""
     try:
         options = list(option or []) + ([f"data_type={data_type}"] if data_type else [])
         report = _import(path, format, instrument, catalog, instruments, bar_type, column or [],
-                         options, repair)
+                         options, repair, snapshot, on_gap)
     except SapphireError as exc:
         _fail(exc)
     console.print(f"imported [bold]{report.rows:,}[/] rows into {report.series} in "
                   f"{report.seconds:.2f} s ({report.rows_per_second:,.0f} rows/s)")
+    for line in getattr(report, "summary", lambda: "")().splitlines():
+        console.print(line, highlight=False)
 
 
 def _import(path: Path, format: str, instrument_id: str, catalog_path: Path,
             instruments: Path | None, bar_type: str | None, columns: list[str],
-            options: list[str], repair: bool):
+            options: list[str], repair: bool, snapshot: Path | None = None,
+            on_gap: str = "raise"):
+    from sapphire.book.builders import BOOK_FORMATS
     from sapphire.core.errors import ConfigError
     from sapphire.core.identifiers import InstrumentId
     from sapphire.data.ingest import import_file
@@ -120,6 +131,15 @@ def _import(path: Path, format: str, instrument_id: str, catalog_path: Path,
         if wanted not in specs and catalog.find_instrument(wanted) is None:
             raise ConfigError(f"instrument {wanted} is neither in {instruments} nor in the catalog")
         target = specs.get(wanted, wanted)
+    if format in BOOK_FORMATS:
+        from sapphire.book.importing import import_book
+
+        paths = [path] if snapshot is None else [snapshot, path]
+        return import_book(catalog, paths, format, target, on_gap=on_gap,
+                           policy=REPAIR if repair else STRICT, progress=sys.stderr.isatty())
+    if snapshot is not None or on_gap != "raise":
+        raise ConfigError(f"--snapshot and --on-gap are for {sorted(BOOK_FORMATS)}, "
+                          f"not {format!r}")
     return import_file(catalog, path, loader, target, bar_type=bar_type,
                        policy=REPAIR if repair else STRICT, progress=sys.stderr.isatty())
 
