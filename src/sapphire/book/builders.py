@@ -132,6 +132,8 @@ class Sequencer:
     def __init__(self, vendor: str, on_gap: OnError | str = OnError.RAISE) -> None:
         if vendor not in ("binance", "bybit", "tardis"):
             raise ConfigError(f"unknown book vendor {vendor!r}: expected binance, bybit or tardis")
+        if on_gap not in {o.value for o in OnError}:
+            raise ConfigError(f"on_gap must be raise or resync, was {on_gap!r}")
         self.vendor = vendor
         self.on_gap = OnError(on_gap)
         self.messages = self.dropped = 0
