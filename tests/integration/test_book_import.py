@@ -11,13 +11,15 @@ import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
-from sapphire.book import L2Book, builders
+from sapphire.book import DATABENTO_MBO, L2Book, L3Book, builders
 from sapphire.book.importing import import_book
 from sapphire.book.integrity import OnError
 from sapphire.cli import app
 from sapphire.core.enums import DataType
 from sapphire.core.errors import BookIntegrityError, ConfigError, DataValidationError
 from sapphire.data.catalog import Catalog
+from sapphire.data.ingest import import_file
+from sapphire.data.loaders import get_loader
 from sapphire.data.validation import REPAIR
 from sapphire.model.instruments import SpotPair
 
@@ -332,3 +334,30 @@ def test_repair_policy_is_passed_to_the_loader(tmp_path, catalog):
         import_book(Catalog(catalog), [path], "binance-depth", BTC)
     report = import_book(Catalog(catalog), [path], "binance-depth", BTC, policy=REPAIR)
     assert (report.rows, report.messages, report.dropped_messages) == (6, 3, 0)
+
+
+# -- Databento MBO: the catalog's l3_orders replay to the book of the file -----------------
+
+MBO = REAL / "mbo" / "databento-esh4-glbx-mdp3-20231225.mbo.dbn.zst"
+
+
+@pytest.mark.real_data
+@pytest.mark.skipif(not MBO.is_file(), reason=f"real MBO sample not at {MBO}")
+def test_databento_mbo_catalog_replay_equals_the_file_replay(tmp_path):
+    es = SpotPair(id="ESH4.GLBX", quote_currency="USD", base_currency="X",
+                  price_increment=Decimal("0.25"), size_increment=Decimal("1"))
+    catalog = Catalog(tmp_path / "catalog")
+    report = import_file(catalog, MBO, get_loader("databento", schema="mbo"), es,
+                         chunk_rows=20_000)
+    stored = catalog.query(DataType.L3_ORDERS, es.id)
+    direct = pa.concat_tables(list(get_loader("databento", schema="mbo").read(MBO, es)))
+    assert report.rows == stored.num_rows == direct.num_rows == 68767
+    from_catalog, from_file = L3Book(DATABENTO_MBO), L3Book(DATABENTO_MBO)
+    from_catalog.apply_batch(stored)
+    from_file.apply_batch(direct)
+    np.testing.assert_array_equal(from_catalog.orders(), from_file.orders())
+    assert from_catalog.counts == from_file.counts
+    assert from_catalog.order_count == 11217  # as test_l3_real's dict reference
+    for side in (1, 2):
+        for a, b in zip(from_catalog.depth(side, 10), from_file.depth(side, 10), strict=True):
+            np.testing.assert_array_equal(a, b)
