@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench bench-nautilus-env clean
+.PHONY: run test lint bench bench-nautilus-env bench-hftbacktest-env clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,13 @@ bench-nautilus-env:
 	$(PYTHON) -m venv $(NAUTILUS_ENV)
 	$(NAUTILUS_ENV)/bin/python -m pip install --quiet "nautilus_trader==1.221.0" -e .
 	$(NAUTILUS_ENV)/bin/python benchmarks/bench_catalog.py
+
+# The hftbacktest peer too (numba and numpy of its own choosing).
+HFTBACKTEST_ENV := benchmarks/.env-hftbacktest
+bench-hftbacktest-env: $(STAMP)
+	$(PYTHON) -m venv $(HFTBACKTEST_ENV)
+	$(HFTBACKTEST_ENV)/bin/python -m pip install --quiet "hftbacktest==2.4.4" numpy numba
+	$(BIN)/python benchmarks/bench_book_hftbacktest.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache demo_catalog
