@@ -18,11 +18,7 @@ left to act on; such an order ends the run as submitted, which the orders table 
 
 from __future__ import annotations
 
-import gc
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from time import perf_counter_ns
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -31,8 +27,8 @@ import pyarrow as pa
 from sapphire.backtest import collect
 from sapphire.backtest.config import BacktestConfig, VenueConfig
 from sapphire.backtest.equity import grid_equity, with_start_and_end
-from sapphire.backtest.feeds import BarFeed, QuoteFeed, TradeFeed
 from sapphire.backtest.kinds import BAR, QUOTE, TRADE
+from sapphire.backtest.replay import Replay, no_cyclic_gc, prepare_kernel
 from sapphire.backtest.streams import Stream, Timeline, merge
 from sapphire.core.enums import BarSource, DataType
 from sapphire.core.errors import ConfigError, UnknownInstrumentError
@@ -75,7 +71,7 @@ class BacktestEngine:
         self.config = config or BacktestConfig()
         self._risk = risk
         self._metrics = metrics
-        _prepare_kernel()
+        prepare_kernel()
         self._venues: dict[str, VenueConfig] = {}
         self._instruments: dict[InstrumentId, Instrument] = {}
         self._streams: list[Stream] = []
@@ -169,8 +165,8 @@ class BacktestEngine:
             self._route(kernel, streams)
             timeline = merge(streams)
             end = int(timeline.ts[-1]) if len(timeline) else start
-            replay = _Replay(kernel, clock, market, streams, timeline, self._venue_of)
-            with _no_cyclic_gc():
+            replay = Replay(kernel, clock, market, streams, timeline, self._venue_of)
+            with no_cyclic_gc():
                 replay.run()
         except StrategyError as exc:
             log.error("run stopped: %s", exc)
@@ -320,33 +316,6 @@ class BacktestEngine:
         return pa.table({"ts": pa.array(ts, pa.int64()), "equity": pa.array(values, pa.float64())})
 
 
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector during the replay.
-
-    The loop allocates an object per delivered event and none of them form cycles (they
-    are freed by reference counting), yet each allocation burst triggers collections that
-    walk every live object: measured at about 10 % of a bar-driven run.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _prepare_kernel() -> None:
-    """Import numba and load the compiled replay kernel now, while setting up, so that the
-    first run does not pay for it (the kernel is cached on disk after its first compile)."""
-    from sapphire.backtest.replay_nb import scan_nb
-
-    empty = np.zeros(0, dtype=np.int64)
-    scan_nb(0, 0, empty, empty.astype(np.int32), empty, np.zeros((1, 4), dtype=np.int64),
-            np.zeros((4, 0), dtype=np.int64), MarketState(1).table)
-
-
 def _account(cfg: VenueConfig) -> Account:
     return Account(cfg.account_type, cfg.currency, cfg.starting_balance,
                    leverage=cfg.leverage, position_mode=cfg.position_mode)
@@ -361,79 +330,3 @@ def _default_config(engine: BacktestEngine) -> dict[str, Any]:
                         "params": msgspec.to_builtins(s.config)} for s in engine._strategies],
         "backtest": msgspec.to_builtins(engine.config),
     }
-
-
-class _Replay:
-    """The replay loop: compiled scanning between the events Python must handle."""
-
-    def __init__(self, kernel: Kernel, clock: SimulatedClock, market: MarketState,
-                 streams: list[Stream], timeline: Timeline, venue_of: Any) -> None:
-        self.kernel = kernel
-        self.clock = clock
-        self.market = market
-        self.streams = streams
-        self.timeline = timeline
-        self.venues = [venue_of(stream) for stream in streams]
-        stream_table = np.array([[s.kind, s.instrument_index, s.matching, bool(s.subscribers)]
-                                 for s in streams], dtype=np.int64).reshape(-1, 4)
-        self.scan_args = (timeline.ts, timeline.stream, timeline.row, stream_table,
-                          np.stack(timeline.columns), market.table)
-        self.python = [bool(s.subscribers) for s in streams]
-        kinds = {QUOTE: QuoteFeed, TRADE: TradeFeed, BAR: BarFeed}
-        self.feeds = [kinds[s.kind](s, kernel, market, self.venues[i])
-                      for i, s in enumerate(streams)]
-
-    def run(self) -> None:
-        from sapphire.backtest.replay_nb import scan_nb
-
-        timeline, clock, python = self.timeline, self.clock, self.python
-        handlers = [feed.handle for feed in self.feeds]
-        kernel = self.kernel
-        timed = kernel.metrics.enabled
-        n = len(timeline)
-        args = self.scan_args
-        window = 1 << 16
-        w_lo = w_hi = 0
-        ts_l: list[int] = []
-        stream_l: list[int] = []
-        row_l: list[int] = []
-        pending = clock.pending
-        never = 2**63 - 1
-        i = 0
-        while i < n:
-            if not w_lo <= i < w_hi:
-                w_lo, w_hi = i, min(i + window, n)
-                ts_l = timeline.ts[w_lo:w_hi].tolist()
-                stream_l = timeline.stream[w_lo:w_hi].tolist()
-                row_l = timeline.local_row[w_lo:w_hi].tolist()
-            j = i - w_lo
-            due = pending[0][0] if pending else never
-            if not (python[stream_l[j]] and ts_l[j] < due):
-                i = scan_nb(i, due, *args)
-                if i >= n:
-                    break
-                if not w_lo <= i < w_hi:
-                    continue  # reload the window, then handle event i
-                j = i - w_lo
-                ts = ts_l[j]
-                if ts >= due:
-                    clock.run_due(ts)
-                clock.set_time(ts)
-                if timed:
-                    kernel.event_t0 = perf_counter_ns()
-                handlers[stream_l[j]](row_l[j], ts)
-                j += 1
-            # the common case when strategies take every event: a run of Python events
-            # with nothing scheduled before them, handled without leaving this loop
-            limit = w_hi - w_lo
-            while j < limit:
-                stream = stream_l[j]
-                ts = ts_l[j]
-                if not python[stream] or ts >= (pending[0][0] if pending else never):
-                    break
-                clock.time_ns = ts
-                if timed:
-                    kernel.event_t0 = perf_counter_ns()
-                handlers[stream](row_l[j], ts)
-                j += 1
-            i = w_lo + j
