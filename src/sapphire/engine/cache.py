@@ -1,4 +1,4 @@
-"""The cache: instruments, orders and the latest market data, for strategies to read."""
+"""The cache: instruments, orders, open positions and the latest market data, to read."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from sapphire.core.errors import UnknownInstrumentError
 from sapphire.core.identifiers import InstrumentId
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sapphire.model.instruments import Instrument
     from sapphire.model.market import Bar, Quote, Trade
     from sapphire.model.orders import Order
+    from sapphire.model.position import Position
 
 
 class Cache:
@@ -22,6 +25,16 @@ class Cache:
         self.quotes: dict[InstrumentId, Quote] = {}
         self.trades: dict[InstrumentId, Trade] = {}
         self.bars: dict[object, Bar] = {}
+        self._positions: Callable[[], list[Position]] = list
+
+    def link_positions(self, source: Callable[[], list[Position]]) -> None:
+        """Read open positions from ``source`` (the portfolio, which books them)."""
+        self._positions = source
+
+    def positions(self, instrument_id: InstrumentId | None = None) -> list[Position]:
+        """Open positions (in one instrument, or all)."""
+        return [p for p in self._positions()
+                if instrument_id is None or p.instrument_id == instrument_id]
 
     def add_instrument(self, instrument: Instrument) -> None:
         self._instruments[instrument.id] = instrument

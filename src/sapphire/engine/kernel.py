@@ -49,6 +49,7 @@ class Kernel:
         self.cache = Cache()
         self.data = DataEngine()
         self.portfolio = Portfolio(marks)
+        self.cache.link_positions(self.portfolio.positions)
         self.execution = ExecutionEngine(self.cache, self.portfolio, risk or NoRisk(),
                                          clock.now, self._deliver, self.metrics)
         if self.metrics.enabled:

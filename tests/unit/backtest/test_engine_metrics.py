@@ -65,3 +65,16 @@ def test_counters_match_the_run() -> None:
 def test_metrics_off_changes_nothing(metrics: EngineMetrics | None) -> None:
     result = _run(metrics)
     assert result.fills.num_rows == 3  # type: ignore[attr-defined]
+
+
+def test_cache_lists_open_positions() -> None:
+    engine = BacktestEngine()
+    engine.add_venue(VenueConfig(name="SIM", account_type="cash", starting_balance=1000.0))
+    engine.add_instrument(BTC)
+    engine.add_data(_bars([1000, 1001]), "bars", "BTCUSDT.SIM-1-min-last-external")
+    strategy = BuyEveryOtherBar()
+    engine.add_strategy(strategy)
+    engine.run()
+    positions = strategy.cache.positions(BTC.id)
+    assert [(str(p.instrument_id), p.quantity) for p in positions] == [("BTCUSDT.SIM", 1)]
+    assert strategy.cache.positions() == positions
