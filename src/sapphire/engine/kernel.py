@@ -57,11 +57,18 @@ class Kernel:
         self.strategies: dict[str, Strategy] = {}
         self._factories: dict[str, OrderFactory] = {}
         self._order_topics: dict[str, str] = {}
+        self._listens: dict[str, tuple[bool, bool]] = {}
 
     def add_strategy(self, strategy: Strategy) -> None:
+        from sapphire.strategy.strategy import Strategy as StrategyBase
+
         if strategy.strategy_id in self.strategies:
             raise ConfigError(f"a strategy with id {strategy.strategy_id!r} is already added")
         self.strategies[strategy.strategy_id] = strategy
+        # three events per order: skip calling handlers the strategy left as the base's no-op
+        overrides = [getattr(getattr(strategy, name), "__func__", None)
+                     is not getattr(StrategyBase, name) for name in ("on_order_event", "on_fill")]
+        self._listens[strategy.strategy_id] = (overrides[0], overrides[1])
         strategy.register(self)
 
     def order_factory(self, strategy_id: str) -> OrderFactory:
@@ -100,6 +107,8 @@ class Kernel:
         strategy = self.strategies.get(order.strategy_id)
         if strategy is None:
             return
-        self.call(strategy, "on_order_event", event)
-        if isinstance(event, OrderFilled):
+        listens = self._listens[order.strategy_id]
+        if listens[0]:
+            self.call(strategy, "on_order_event", event)
+        if listens[1] and isinstance(event, OrderFilled):
             self.call(strategy, "on_fill", event)

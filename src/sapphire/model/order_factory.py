@@ -170,7 +170,8 @@ class OrderFactory:
         if side not in (Side.BUY, Side.SELL):
             raise OrderError(f"order side must be BUY or SELL, was {side!r}")
         try:
-            tif = TimeInForce(time_in_force)
+            tif = (time_in_force if isinstance(time_in_force, TimeInForce)
+                   else TimeInForce(time_in_force))
         except ValueError:
             raise OrderError(f"unknown time in force {time_in_force!r}, expected one of "
                              f"{', '.join(t.value for t in TimeInForce)}") from None
@@ -178,7 +179,8 @@ class OrderFactory:
         lots = _lots(instrument, quantity)
         self._count += 1
         order = Order(
-            f"{self.strategy_id or 'O'}-{self._count}", instrument.id, Side(side), type, lots,
+            f"{self.strategy_id or 'O'}-{self._count}", instrument.id,
+            side if isinstance(side, Side) else Side(side), type, lots,
             ts_init=self._clock(), strategy_id=self.strategy_id,
             price=_ticks(instrument, price, "price"),
             trigger_price=_ticks(instrument, trigger_price, "trigger_price"),
