@@ -108,6 +108,7 @@ class SimulatedVenue:
         self._dice = FillDice(self.fill_model)
         self._index: dict[object, int] = {}
         self._instruments: dict[object, Instrument] = {}
+        self._fee_rates: dict[object, tuple[float, float]] = {}
         self._working: dict[int, list[Order]] = {}
         self._trade_count = 0
         # hedging: the position each order's first fill opened, for its later fills
@@ -120,6 +121,8 @@ class SimulatedVenue:
         self.account.add_instrument(instrument)
         self._index[instrument.id] = index
         self._instruments[instrument.id] = instrument
+        self._fee_rates[instrument.id] = (float(instrument.maker_fee),
+                                          float(instrument.taker_fee))
         self._working[index] = []
 
     def working_list(self, index: int) -> list[Order]:
@@ -399,10 +402,9 @@ class SimulatedVenue:
             lots = min(lots, abs(self.account.net_quantity(order.instrument_id)))
             if lots <= 0:
                 return 0
-        instrument = self._instruments[order.instrument_id]
         math = self.account.math(order.instrument_id)
-        rate = instrument.maker_fee if liquidity == "maker" else instrument.taker_fee
-        fee = math.notional(lots, price) * float(rate)
+        maker, taker = self._fee_rates[order.instrument_id]
+        fee = math.notional(lots, price) * (maker if liquidity == "maker" else taker)
         now = self._now()
         hedging = self.account.position_mode == PositionMode.HEDGING
         position_id = order.position_id or self._order_positions.get(order.order_id)
@@ -429,8 +431,11 @@ class SimulatedVenue:
     def _cancel_stale_reduce_only(self, instrument_id: object, index: int) -> None:
         """Cancel reduce-only orders that can no longer reduce the position (it is flat or
         on their side now), at once rather than when the market reaches them."""
+        working = self._working[index]
+        if not working:
+            return
         position = self.account.net_quantity(instrument_id)
-        for order in list(self._working[index]):
+        for order in list(working):
             if order.reduce_only and not order.is_closed \
                     and not _reduces(position, order.sign, 1):
                 why = ("the position is flat" if position == 0
