@@ -15,8 +15,11 @@ applied here on the vendor's own ids before anything is written:
 
 The rules run while the file streams (:func:`sequenced`): a :class:`Sequencer` keeps
 its state (the snapshot in force, the last id applied) across the loader's chunks, and
-the vendor ids are read beside the loader a message at a time, so memory stays bounded
-by the chunk size whatever the file's size.
+the vendor ids are read beside the loader a batch of messages at a time, so memory
+stays bounded by the chunk size whatever the file's size. A batch is decided by one
+numba kernel (:mod:`sapphire.book.builders_nb`, imported on first use); the message
+that breaks a rule is then worded by :meth:`Sequencer.step`, the plain-Python rule
+that is also the kernel's reference.
 
 A broken rule is a gap: under ``OnError.RAISE`` a :class:`BookIntegrityError` naming
 the file, the row, the ids and the rule; under ``OnError.RESYNC`` the messages up to the
@@ -109,6 +112,56 @@ class _Message:
     where: str  # "file, row N"
 
 
+@dataclass(frozen=True, slots=True)
+class _Messages:
+    """A batch of vendor messages as arrays (the fields of :class:`_Message`)."""
+
+    first: np.ndarray  # int64
+    last: np.ndarray  # int64
+    previous: np.ndarray  # int64, -1 when absent
+    snapshot: np.ndarray  # bool
+    has_rows: np.ndarray  # bool
+    row: np.ndarray  # int64 file row (1-based)
+    path: Path
+
+    def __len__(self) -> int:
+        return len(self.first)
+
+    def message(self, i: int) -> _Message:
+        """Return message ``i`` as a :class:`_Message`."""
+        return _Message(int(self.first[i]), int(self.last[i]), int(self.previous[i]),
+                        bool(self.snapshot[i]), bool(self.has_rows[i]),
+                        f"{self.path}, row {int(self.row[i])}")
+
+    def slice(self, begin: int, end: int | None = None) -> _Messages:
+        """Return messages ``begin:end``."""
+        part = slice(begin, end)
+        return _Messages(self.first[part], self.last[part], self.previous[part],
+                         self.snapshot[part], self.has_rows[part], self.row[part], self.path)
+
+
+def _messages(first: object, last: object, previous: object, snapshot: object,
+              has_rows: object, row: object, path: Path) -> _Messages:
+    return _Messages(np.asarray(first, dtype=np.int64), np.asarray(last, dtype=np.int64),
+                     np.asarray(previous, dtype=np.int64), np.asarray(snapshot, dtype=bool),
+                     np.asarray(has_rows, dtype=bool), np.asarray(row, dtype=np.int64), path)
+
+
+def _concat(batches: list[_Messages]) -> _Messages:
+    if len(batches) == 1:
+        return batches[0]
+    def joined(name: str) -> np.ndarray:
+        return np.concatenate([getattr(b, name) for b in batches])
+
+    return _Messages(joined("first"), joined("last"), joined("previous"), joined("snapshot"),
+                     joined("has_rows"), joined("row"), batches[0].path)
+
+
+#: Reason codes of :mod:`sapphire.book.builders_nb` (0 keeps the message).
+_REASONS: tuple[str | None, ...] = (None, STALE, RESYNC, BEFORE_SNAPSHOT)
+_VENDORS = ("binance", "bybit", "tardis")
+
+
 class Sequencer:
     """A vendor's sequencing rule, applied message by message with state kept between calls.
 
@@ -182,6 +235,49 @@ class Sequencer:
         self._previous = m
         return None
 
+    def step_batch(self, batch: _Messages) -> np.ndarray:
+        """Step every message of ``batch``; return each one's reason code (0 keeps it).
+
+        The same decisions as :meth:`step` a message at a time (codes index
+        ``_REASONS``): the kernel decides the messages that follow the rule and stops at
+        one to report, which :meth:`step` words (raising under ``RAISE``).
+        """
+        from sapphire.book import builders_nb as nb
+
+        codes = np.zeros(len(batch), dtype=np.int8)
+        vendor = _VENDORS.index(self.vendor)
+        begin = 0
+        while begin < len(batch):
+            state = self._pack()
+            stop = nb.sequence_nb(vendor, batch.first, batch.last, batch.previous,
+                                  batch.snapshot, begin, state, codes)
+            self._unpack(state)
+            self.messages += stop - begin
+            self.dropped += int(np.count_nonzero(codes[begin:stop]))
+            if stop == len(batch):
+                break
+            codes[stop] = _REASONS.index(self.step(batch.message(stop)))
+            begin = stop + 1
+        return codes
+
+    def _pack(self) -> np.ndarray:
+        """The rule's state as the kernel's int64 array."""
+        previous = self._previous
+        return np.array([self._synced, self._resyncing, self._snapshot_id or 0,
+                         previous is not None, 0 if previous is None else previous.first,
+                         0 if previous is None else previous.last,
+                         _REASONS.index(self._why)], dtype=np.int64)
+
+    def _unpack(self, state: np.ndarray) -> None:
+        synced, resyncing, snapshot_id, has_previous, first, last, why = state.tolist()
+        self._synced, self._resyncing = bool(synced), bool(resyncing)
+        if self._synced or self._snapshot_id is not None:  # a snapshot was seen
+            self._snapshot_id = snapshot_id
+        self._previous = _Message(first, last, -1, False, True, "") if has_previous else None
+        reason = _REASONS[why]
+        assert reason is not None
+        self._why = reason
+
     def _binance(self, m: _Message) -> str | None:
         snapshot_id, previous = self._snapshot_id, self._previous
         assert snapshot_id is not None
@@ -217,13 +313,13 @@ class Sequencer:
         log.warning("%s; dropping messages until the next snapshot", text)
 
 
-def sequenced(chunks: Iterable[Validated], messages: Iterator[_Message],
+def sequenced(chunks: Iterable[Validated], messages: Iterator[_Messages],
               sequencer: Sequencer) -> Iterator[Validated]:
     """Yield each loader chunk with the rows of dropped messages removed.
 
     A chunk ends at a message end (the loader's LAST flag); its messages are matched in
-    order to ``messages`` (the vendor ids, read beside the loader), skipping messages
-    that have no rows. The sequencer's state carries from one chunk to the next.
+    order to ``messages`` (batches of vendor ids, read beside the loader), skipping
+    messages that have no rows. The sequencer's state carries from one chunk to the next.
 
     Raises
     ------
@@ -232,6 +328,7 @@ def sequenced(chunks: Iterable[Validated], messages: Iterator[_Message],
     DataValidationError
         The loader and the id reader disagree on the messages of the file.
     """
+    queue = _Queue(messages)
     for chunk in chunks:
         table = chunk.table
         last = (table.column("flags").to_numpy() & RecordFlag.LAST) != 0
@@ -240,32 +337,65 @@ def sequenced(chunks: Iterable[Validated], messages: Iterator[_Message],
                                       "end at a message's LAST row")
         ends = np.flatnonzero(last)
         lengths = np.diff(np.r_[0, ends + 1])
-        keep = np.ones(len(ends), dtype=bool)
-        reasons: list[str | None] = []
-        for i in range(len(ends)):
-            reason = _next_with_rows(messages, sequencer)
-            keep[i] = reason is None
-            reasons.append(reason)
-        for reason, rows in zip(reasons, lengths.tolist(), strict=True):
-            if reason is not None:
-                sequencer.dropped_rows[reason] += rows
-        mask = np.repeat(keep, lengths)
+        batch, complete = queue.take(len(ends))
+        codes = sequencer.step_batch(batch)
+        if not complete:
+            raise DataValidationError("the loader gave more messages than the file holds; "
+                                      "expected one per message with levels")
+        codes = codes[batch.has_rows]
+        rows = np.bincount(codes, weights=lengths, minlength=len(_REASONS))
+        for code in np.flatnonzero(rows[1:]) + 1:
+            sequencer.dropped_rows[str(_REASONS[code])] += int(rows[code])
+        mask = np.repeat(codes == 0, lengths)
         yield Validated(table if mask.all() else table.filter(pa.array(mask)),
                         chunk.data_type, chunk.policy)
-    for m in messages:  # messages without rows after the last chunk still follow the rule
-        if m.has_rows:
-            raise DataValidationError(f"{m.where}: the loader gave fewer messages than the "
-                                      "file holds; expected one per message with levels")
-        sequencer.step(m)
+    # messages without rows after the last chunk still follow the rule
+    rest = queue.rest()
+    with_rows = np.flatnonzero(rest.has_rows)
+    sequencer.step_batch(rest.slice(0, with_rows[0] if len(with_rows) else None))
+    if len(with_rows):
+        raise DataValidationError(f"{rest.message(int(with_rows[0])).where}: the loader gave "
+                                  "fewer messages than the file holds; expected one per "
+                                  "message with levels")
 
 
-def _next_with_rows(messages: Iterator[_Message], sequencer: Sequencer) -> str | None:
-    for m in messages:
-        reason = sequencer.step(m)
-        if m.has_rows:
-            return reason
-    raise DataValidationError("the loader gave more messages than the file holds; "
-                              "expected one per message with levels")
+class _Queue:
+    """Batches of messages, taken by the number of messages with rows."""
+
+    def __init__(self, batches: Iterator[_Messages]) -> None:
+        self._batches = batches
+        self._pending: list[_Messages] = []
+        self._with_rows = 0  # in self._pending
+
+    def take(self, n: int) -> tuple[_Messages, bool]:
+        """The messages up to the ``n``-th with rows, and whether there were ``n``.
+
+        When the file has fewer, all that is left (and ``False``).
+        """
+        while self._with_rows < n:
+            batch = next(self._batches, None)
+            if batch is None:
+                break
+            self._pending.append(batch)
+            self._with_rows += int(np.count_nonzero(batch.has_rows))
+        if self._with_rows < n:
+            return self.rest(), False
+        pending = _concat(self._pending) if self._pending else _EMPTY
+        end = int(np.flatnonzero(pending.has_rows)[n - 1]) + 1 if n else 0
+        rest = pending.slice(end)
+        self._pending = [rest] if len(rest) else []
+        self._with_rows -= n
+        return pending.slice(0, end), True
+
+    def rest(self) -> _Messages:
+        """All messages not taken yet (reading the rest of the file)."""
+        self._pending.extend(self._batches)
+        pending = _concat(self._pending) if self._pending else _EMPTY
+        self._pending, self._with_rows = [], 0
+        return pending
+
+
+_EMPTY = _messages([], [], [], [], [], [], Path())
 
 
 # -- vendor ids, read beside the loader -------------------------------------------------
@@ -274,36 +404,36 @@ _BINANCE_IDS = {"first_update_id": pa.int64(), "last_update_id": pa.int64(),
                 "update_type": pa.string()}
 
 
-def binance_messages(path: Path, chunk_rows: int = 1_000_000) -> Iterator[_Message]:
-    """Yield the messages of a Binance depth CSV (rows sharing ``last_update_id``), streamed."""
+def binance_batches(path: Path, chunk_rows: int = 1_000_000) -> Iterator[_Messages]:
+    """Yield the messages of a Binance depth CSV (rows sharing ``last_update_id``), a
+    CSV chunk at a time; a message's ids are those of its first row."""
     layout = CsvFormat()
     header = layout.header(path)
     require_columns(header, list(_BINANCE_IDS), str(path))
     types = dict(_BINANCE_IDS) | ({"pu": pa.int64()} if "pu" in header else {})
-    open_: list[int] | None = None  # first, last, pu, snapshot, file row of the open message
+    open_last: int | None = None  # u of the file's row before this chunk
     with byte_progress(path, enabled=False) as bar:
         for table, offset in iter_csv(path, layout, types, chunk_rows, bar):
-            first = table.column("first_update_id").to_numpy()
-            last = table.column("last_update_id").to_numpy()
-            pu = (table.column("pu").to_numpy() if "pu" in types
-                  else np.full(len(table), -1, dtype=np.int64))
             if not len(table):
                 continue
+            first = table.column("first_update_id").to_numpy()
+            last = table.column("last_update_id").to_numpy()
             snap = np.asarray(pc.equal(table.column("update_type"), "snap")
                               .to_numpy(zero_copy_only=False), dtype=bool)
-            starts = np.flatnonzero(np.r_[open_ is None or last[0] != open_[1],
+            starts = np.flatnonzero(np.r_[open_last is None or last[0] != open_last,
                                           last[1:] != last[:-1]])
-            for s in starts.tolist():
-                if open_ is not None:
-                    yield _binance_message(open_, path)
-                open_ = [int(first[s]), int(last[s]), int(pu[s]), int(snap[s]), offset + s + 1]
-    if open_ is not None:
-        yield _binance_message(open_, path)
+            pu = (table.column("pu").to_numpy()[starts] if "pu" in types
+                  else np.full(len(starts), -1, dtype=np.int64))
+            open_last = int(last[-1])
+            if len(starts):
+                yield _messages(first[starts], last[starts], pu, snap[starts],
+                                np.ones(len(starts), dtype=bool), offset + starts + 1, path)
 
 
-def _binance_message(ids: list[int], path: Path) -> _Message:
-    first, last, pu, snap, row = ids
-    return _Message(first, last, pu, bool(snap), True, f"{path}, row {row}")
+def binance_messages(path: Path, chunk_rows: int = 1_000_000) -> Iterator[_Message]:
+    """Yield the messages of a Binance depth CSV one at a time (see :func:`binance_batches`)."""
+    for batch in binance_batches(path, chunk_rows):
+        yield from (batch.message(i) for i in range(len(batch)))
 
 
 class _BybitIds(msgspec.Struct):
@@ -318,9 +448,11 @@ class _BybitLine(msgspec.Struct):
     data: _BybitIds
 
 
-def bybit_messages(path: Path) -> Iterator[_Message]:
-    """Yield the messages of a Bybit ``orderbook.N`` JSON-lines file, a line at a time."""
+def bybit_batches(path: Path, batch_lines: int = 65_536) -> Iterator[_Messages]:
+    """Yield the messages of a Bybit ``orderbook.N`` JSON-lines file, ``batch_lines`` at a
+    time."""
     decoder = msgspec.json.Decoder(_BybitLine)
+    ids: list[tuple[int, int, int, bool, bool, int]] = []
     with path.open("rb") as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
@@ -330,11 +462,21 @@ def bybit_messages(path: Path) -> Iterator[_Message]:
             except msgspec.DecodeError as exc:  # the loader names the same row first
                 raise DataValidationError(f"not a Bybit orderbook message: {exc}",
                                           source=str(path), row=number) from None
-            yield _Message(m.data.u, m.data.seq, -1, m.type == "snapshot",
-                           bool(m.data.b or m.data.a), f"{path}, row {number}")
+            ids.append((m.data.u, m.data.seq, -1, m.type == "snapshot",
+                        bool(m.data.b or m.data.a), number))
+            if len(ids) == batch_lines:
+                yield _bybit_batch(ids, path)
+                ids = []
+    if ids:
+        yield _bybit_batch(ids, path)
 
 
-def tardis_messages(chunk: Validated, path: Path, rows_before: int) -> list[_Message]:
+def _bybit_batch(ids: list[tuple[int, int, int, bool, bool, int]], path: Path) -> _Messages:
+    first, last, previous, snapshot, has_rows, row = zip(*ids, strict=True)
+    return _messages(first, last, previous, snapshot, has_rows, row, path)
+
+
+def tardis_batch(chunk: Validated, path: Path, rows_before: int) -> _Messages:
     """Return one message per LAST-flagged run of rows of a loader chunk.
 
     Tardis files carry no ids: whether a message is a snapshot is in its flags, and its
@@ -346,9 +488,9 @@ def tardis_messages(chunk: Validated, path: Path, rows_before: int) -> list[_Mes
     ends = np.flatnonzero(flags & RecordFlag.LAST)
     begins = np.r_[0, ends[:-1] + 1].astype(np.int64)
     rows = rows_before + np.cumsum(np.r_[0, data])[begins]
-    return [_Message(0, 0, -1, bool(flags[b] & RecordFlag.SNAPSHOT), True,
-                     f"{path}, row {r + 1}") for b, r in zip(begins.tolist(), rows.tolist(),
-                                                              strict=True)]
+    zeros = np.zeros(len(begins), dtype=np.int64)
+    return _messages(zeros, zeros, zeros - 1, (flags[begins] & RecordFlag.SNAPSHOT) != 0,
+                     np.ones(len(begins), dtype=bool), rows + 1, path)
 
 
 # -- whole-file builders and the streaming entry point -----------------------------------
@@ -378,8 +520,8 @@ def stream_book(paths: Sequence[str | Path], loader: Loader, instrument: Instrum
             # are stepped (a one-chunk look-behind, not a second read of the file).
             yield from _tardis_stream(chunks, path, sequencer)
             continue
-        messages = (binance_messages(path, chunk_rows) if sequencer.vendor == "binance"
-                    else bybit_messages(path))
+        messages = (binance_batches(path, chunk_rows) if sequencer.vendor == "binance"
+                    else bybit_batches(path))
         yield from sequenced(chunks, messages, sequencer)
 
 
@@ -387,8 +529,8 @@ def _tardis_stream(chunks: Iterable[Validated], path: Path,
                    sequencer: Sequencer) -> Iterator[Validated]:
     rows_before = 0
     for chunk in chunks:
-        messages = tardis_messages(chunk, path, rows_before)
-        yield from sequenced([chunk], iter(messages), sequencer)
+        messages = tardis_batch(chunk, path, rows_before)
+        yield from sequenced([chunk], iter([messages]), sequencer)
         rows_before += int((chunk.table.column("action").to_numpy() != BookAction.CLEAR).sum())
 
 
