@@ -15,8 +15,7 @@ Typical use::
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -25,45 +24,22 @@ import pyarrow as pa
 from sapphire.book import integrity
 from sapphire.book import layout as L  # noqa: N812  (short: used on every line)
 from sapphire.book.integrity import L2BookConfig
+from sapphire.book.queries import (
+    BookQueries,
+    FillEstimate,
+    batch_columns,
+    count_arg,
+    require_integer,
+    side_arg,
+)
 from sapphire.core.enums import BookAction, RecordFlag, Side
-from sapphire.core.errors import BookIntegrityError, ConfigError, SchemaError
+from sapphire.core.errors import BookIntegrityError, ConfigError
 
 _COLUMNS = {"side": np.int8, "action": np.int8, "price": np.int64, "size": np.int64,
             "sequence": np.int64, "flags": np.uint8, "ts_event": np.int64}
-_INTEGER = (int, np.integer)
 
 
-@dataclass(frozen=True, slots=True)
-class FillEstimate:
-    """What walking the book for an order of a given size would fill.
-
-    Attributes
-    ----------
-    wanted
-        Lots asked for.
-    filled
-        Lots available on the book up to ``wanted`` (less when the side is too thin).
-    notional
-        Sum of price * lots over the levels taken (tick-lots).
-    average_price
-        ``notional / filled`` in ticks, NaN when nothing fills.
-    worst_price
-        The last (worst) level's price in ticks, None when nothing fills.
-    """
-
-    wanted: int
-    filled: int
-    notional: int
-    average_price: float
-    worst_price: int | None
-
-    @property
-    def complete(self) -> bool:
-        """Whether the book holds the whole size."""
-        return self.filled == self.wanted
-
-
-class L2Book:
+class L2Book(BookQueries):
     """A market-by-price book over integer ticks and lots, checked delta by delta.
 
     Parameters
@@ -143,10 +119,10 @@ class L2Book:
         SchemaError
             A column is missing, not integer, or the columns differ in length.
         """
-        cols = _columns(deltas)
+        cols = batch_columns(deltas, _COLUMNS, "deltas")
         start = 0
         while True:
-            code, row = self._nb.apply_batch_nb(self._state, *cols, start)  # type: ignore[call-arg, arg-type]
+            code, row = self._nb.apply_batch_nb(self._state, *cols, start)
             if code == L.OK:
                 return
             self._handle(int(code), int(row))
@@ -228,7 +204,7 @@ class L2Book:
 
     def level_count(self, side: int) -> int:
         """Return how many levels ``side`` holds."""
-        return L.side_levels(self._state, 0 if _side(side) == Side.BUY else 1)
+        return L.side_levels(self._state, 0 if side_arg(side) == Side.BUY else 1)
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -237,9 +213,9 @@ class L2Book:
 
         ``levels=None`` returns every level.
         """
-        buy = _side(side) == Side.BUY
+        buy = side_arg(side) == Side.BUY
         n = self.level_count(side)
-        k = n if levels is None else min(_count(levels, "levels"), n)
+        k = n if levels is None else min(count_arg(levels, "levels"), n)
         keys, sizes = np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64)
         self._nb.levels_nb(self._state, 0 if buy else 1, keys, sizes)
         return (keys if buy else -keys), sizes
@@ -263,63 +239,30 @@ class L2Book:
 
     def size_at(self, side: int, price: int) -> int:
         """Return the lots at ``price`` (ticks) on ``side``; 0 when there is no such level."""
-        buy = _side(side) == Side.BUY
+        buy = side_arg(side) == Side.BUY
         return L.size_at_key(self._state, 0 if buy else 1, int(price) if buy else -int(price))
 
-    def spread(self) -> int | None:
-        """Return best ask - best bid in ticks (None when a side is empty)."""
-        bid, ask = self.best_bid_price(), self.best_ask_price()
-        return None if bid is None or ask is None else ask - bid
-
-    def mid(self) -> float | None:
-        """Return (best bid + best ask) / 2 in ticks (None when a side is empty)."""
-        bid, ask = self.best_bid_price(), self.best_ask_price()
-        return None if bid is None or ask is None else (bid + ask) / 2
-
-    def microprice(self) -> float | None:
-        """Return the size-weighted mid in ticks (None when a side is empty).
-
-        ``(bid * ask_size + ask * bid_size) / (bid_size + ask_size)``: the price leans
-        toward the side with less size, which is the one more likely to be taken
-        (the "weighted mid" of S. Stoikov, *The micro-price*, Quantitative Finance 2018).
-        """
-        bid, ask = self.best_bid_price(), self.best_ask_price()
-        if bid is None or ask is None:
+    def _best(self, side: Side) -> tuple[int, int] | None:
+        s = 0 if side == Side.BUY else 1
+        key = L.best_key(self._state, s)
+        if key is None:
             return None
-        bid_size, ask_size = self.best_bid_size(), self.best_ask_size()
-        assert bid_size is not None and ask_size is not None
-        return (bid * ask_size + ask * bid_size) / (bid_size + ask_size)
-
-    def imbalance(self, levels: int = 1) -> float | None:
-        """Return (bid lots - ask lots) / (bid lots + ask lots) over the best ``levels``.
-
-        In [-1, 1]; positive when bids outweigh asks. None when a side is empty.
-        """
-        levels = _count(levels, "levels")
-        bid = int(self._nb.side_total_nb(self._state, Side.BUY, levels))
-        ask = int(self._nb.side_total_nb(self._state, Side.SELL, levels))
-        if bid == 0 or ask == 0:
-            return None
-        return (bid - ask) / (bid + ask)
+        size = L.best_size(self._state, s)
+        assert size is not None  # the side has a level
+        return (key if s == 0 else -key), size
 
     def available(self, side: int, levels: int | None = None) -> int:
         """Return the lots resting on ``side`` over its best ``levels`` (all when None)."""
         n = self.level_count(side)
-        k = n if levels is None else _count(levels, "levels")
-        return int(self._nb.side_total_nb(self._state, int(_side(side)), k))
+        k = n if levels is None else count_arg(levels, "levels")
+        return int(self._nb.side_total_nb(self._state, int(side_arg(side)), k))
 
     def fill(self, order_side: int, size: int) -> FillEstimate:
         """Walk the book for an aggressive order of ``size`` lots on ``order_side``.
 
         A BUY takes the asks from the best up, a SELL the bids from the best down.
         """
-        book_side = Side.SELL if _side(order_side) == Side.BUY else Side.BUY
-        wanted = _count(size, "size")
-        filled, notional, worst = (int(v) for v in
-                                   self._nb.walk_nb(self._state, int(book_side), wanted))
-        return FillEstimate(wanted=wanted, filled=filled, notional=notional,
-                            average_price=notional / filled if filled else float("nan"),
-                            worst_price=worst if filled else None)
+        return self._estimate_fill(order_side, size)
 
     def __repr__(self) -> str:
         return (f"L2Book({self.name!r}, bid={self.best_bid_price()}, ask={self.best_ask_price()}, "
@@ -344,23 +287,8 @@ def _entry_point(dispatcher: Any, state: np.ndarray) -> Any:
 
 
 def _check_integers(**values: Any) -> None:
-    from sapphire.core.errors import DataValidationError
-
     for name, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, _INTEGER):
-            raise DataValidationError(f"{name} must be an integer", column=name, value=value)
-
-
-def _side(side: Any) -> Side:
-    if side not in (Side.BUY, Side.SELL) or isinstance(side, bool):
-        raise ConfigError(f"side must be Side.BUY (1) or Side.SELL (2), was {side!r}")
-    return Side(int(side))
-
-
-def _count(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, _INTEGER) or value < 0:
-        raise ConfigError(f"{name} must be a non-negative integer, was {value!r}")
-    return int(value)
+        require_integer(name, value)
 
 
 def _levels(rows: Any, name: str) -> np.ndarray:
@@ -372,45 +300,3 @@ def _levels(rows: Any, name: str) -> np.ndarray:
     if array.dtype.kind not in "iu":
         raise ConfigError(f"{name} must hold integer ticks and lots, had dtype {array.dtype}")
     return array.astype(np.int64)
-
-
-def _columns(deltas: Any) -> list[np.ndarray]:
-    if isinstance(deltas, pa.RecordBatch):
-        deltas = pa.Table.from_batches([deltas])
-    if isinstance(deltas, pa.Table):
-        names: Sequence[str] = deltas.column_names
-        get = lambda name: deltas.column(name).to_numpy()  # noqa: E731
-    elif isinstance(deltas, np.ndarray) and deltas.dtype.names:
-        names = deltas.dtype.names
-        get = lambda name: deltas[name]  # noqa: E731
-    elif isinstance(deltas, Mapping):
-        names = list(deltas)
-        get = lambda name: np.asarray(deltas[name])  # noqa: E731
-    else:
-        raise SchemaError(f"deltas must be an Arrow table, a structured array or a mapping of "
-                          f"columns, was {type(deltas).__name__}")
-    missing = [name for name in _COLUMNS if name not in names]
-    if missing:
-        raise SchemaError(f"deltas are missing columns {missing}; expected {list(_COLUMNS)}")
-    columns = []
-    for name, dtype in _COLUMNS.items():
-        column = get(name)
-        if column.dtype.kind not in "iu":
-            raise SchemaError(f"deltas column '{name}' must be integers, was {column.dtype}")
-        if len(column) != len(get("side")):
-            raise SchemaError(f"deltas column '{name}' has {len(column)} rows, "
-                              f"'side' has {len(get('side'))}")
-        columns.append(_cast(column, np.dtype(dtype), name))
-    return columns
-
-
-def _cast(column: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
-    """Return ``column`` as contiguous ``dtype``; a value that does not fit is an error."""
-    if column.dtype != dtype and len(column) and not np.can_cast(column.dtype, dtype):
-        info = np.iinfo(dtype)
-        lo, hi = column.min(), column.max()
-        if lo < info.min or hi > info.max:
-            bad = lo if lo < info.min else hi
-            raise SchemaError(f"deltas column '{name}' holds {bad}, outside {dtype} "
-                              f"[{info.min}, {info.max}]")
-    return np.ascontiguousarray(column, dtype=dtype)

@@ -25,7 +25,7 @@ Typical use::
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,14 +34,22 @@ import pyarrow as pa
 
 from sapphire.book import l3_integrity as integrity
 from sapphire.book import l3_layout as L  # noqa: N812  (as the L2 book)
-from sapphire.book.l2 import FillEstimate
 from sapphire.book.l3_integrity import L3BookConfig
+from sapphire.book.queries import (
+    INTEGER,
+    BookQueries,
+    FillEstimate,
+    batch_columns,
+    count_arg,
+    integer_arg,
+    require_integer,
+    side_arg,
+)
 from sapphire.core.enums import OrderAction, RecordFlag, Side
-from sapphire.core.errors import ConfigError, DataValidationError, SchemaError
+from sapphire.core.errors import ConfigError, DataValidationError
 
 _COLUMNS = {"order_id": np.uint64, "side": np.int8, "action": np.int8, "price": np.int64,
             "size": np.int64, "sequence": np.int64, "flags": np.uint8, "ts_event": np.int64}
-_INTEGER = (int, np.integer)
 _INT64_MAX = (1 << 63) - 1
 _UINT64_MAX = (1 << 64) - 1
 _LAST = int(RecordFlag.LAST)
@@ -84,7 +92,7 @@ class LastTrade:
     ts_event: int
 
 
-class L3Book:
+class L3Book(BookQueries):
     """A market-by-order book over integer ticks and lots, checked event by event.
 
     Parameters
@@ -269,7 +277,7 @@ class L3Book:
 
     def level_count(self, side: int) -> int:
         """Return how many price levels ``side`` holds."""
-        return int(self._state[L.META, L.M_NBID if _side(side) == Side.BUY else L.M_NASK])
+        return int(self._state[L.META, L.M_NBID if side_arg(side) == Side.BUY else L.M_NASK])
 
     def last_trade(self) -> LastTrade | None:
         """Return the last TRADE event (None before the first)."""
@@ -303,7 +311,8 @@ class L3Book:
     def level_orders(self, side: int, price: int) -> tuple[np.ndarray, np.ndarray]:
         """Return (order ids as uint64, sizes in lots) at ``price`` on ``side``, first in line
         first; both empty when there is no such level."""
-        rows = self._nb.level_orders_nb(self._state, int(_side(side)), _integer(price, "price"))
+        rows = self._nb.level_orders_nb(self._state, int(side_arg(side)),
+                                        integer_arg(price, "price"))
         return rows[:, 0].view(np.uint64).copy(), rows[:, 1].copy()
 
     def orders(self) -> np.ndarray:
@@ -321,14 +330,14 @@ class L3Book:
         """Return (prices in ticks, lots, order counts) of the best ``levels`` of ``side``,
         best first (every level when None)."""
         n = self.level_count(side)
-        k = n if levels is None else _count(levels, "levels")
-        rows = self._nb.depth_nb(self._state, int(_side(side)), k)
+        k = n if levels is None else count_arg(levels, "levels")
+        rows = self._nb.depth_nb(self._state, int(side_arg(side)), k)
         return rows[:, 0].copy(), rows[:, 1].copy(), rows[:, 2].copy()
 
     def size_at(self, side: int, price: int) -> int:
         """Return the lots at ``price`` (ticks) on ``side``; 0 when there is no such level."""
-        return int(self._nb.size_at_nb(self._state, int(_side(side)),
-                                       _integer(price, "price"))[0])
+        return int(self._nb.size_at_nb(self._state, int(side_arg(side)),
+                                       integer_arg(price, "price"))[0])
 
     def _best(self, side: int) -> tuple[int, int, int] | None:
         st = self._state
@@ -356,52 +365,13 @@ class L3Book:
         best = self._best(Side.SELL)
         return None if best is None else best[0]
 
-    def spread(self) -> int | None:
-        """Return best ask - best bid in ticks (None when a side is empty)."""
-        bid, ask = self._best(Side.BUY), self._best(Side.SELL)
-        return None if bid is None or ask is None else ask[0] - bid[0]
-
-    def mid(self) -> float | None:
-        """Return (best bid + best ask) / 2 in ticks (None when a side is empty)."""
-        bid, ask = self._best(Side.BUY), self._best(Side.SELL)
-        return None if bid is None or ask is None else (bid[0] + ask[0]) / 2
-
-    def microprice(self) -> float | None:
-        """Return the size-weighted mid in ticks (None when a side is empty).
-
-        ``(bid * ask_size + ask * bid_size) / (bid_size + ask_size)``, the "weighted mid"
-        of S. Stoikov, *The micro-price*, Quantitative Finance 2018 (as the L2 book).
-        """
-        bid, ask = self._best(Side.BUY), self._best(Side.SELL)
-        if bid is None or ask is None:
-            return None
-        return (bid[0] * ask[1] + ask[0] * bid[1]) / (bid[1] + ask[1])
-
-    def imbalance(self, levels: int = 1) -> float | None:
-        """Return (bid lots - ask lots) / (bid lots + ask lots) over the best ``levels``.
-
-        In [-1, 1]; positive when bids outweigh asks. None when a side is empty.
-        """
-        levels = _count(levels, "levels")
-        bid = int(self._nb.side_total_nb(self._state, Side.BUY.value, levels))
-        ask = int(self._nb.side_total_nb(self._state, Side.SELL.value, levels))
-        if bid == 0 or ask == 0:
-            return None
-        return (bid - ask) / (bid + ask)
-
     def estimate_fill(self, order_side: int, size: int) -> FillEstimate:
         """Walk the book for an aggressive order of ``size`` lots on ``order_side``.
 
         A BUY takes the asks from the best up, a SELL the bids from the best down; the
         result's ``average_price`` is the average fill price in ticks.
         """
-        book_side = Side.SELL if _side(order_side) == Side.BUY else Side.BUY
-        wanted = _count(size, "size")
-        filled, notional, worst = (int(v) for v in
-                                   self._nb.walk_nb(self._state, book_side.value, wanted))
-        return FillEstimate(wanted=wanted, filled=filled, notional=notional,
-                            average_price=notional / filled if filled else float("nan"),
-                            worst_price=worst if filled else None)
+        return self._estimate_fill(order_side, size)
 
     def __repr__(self) -> str:
         return (f"L3Book({self.name!r}, bid={self.best_bid_price()}, ask={self.best_ask_price()}, "
@@ -428,7 +398,7 @@ def _entry_point(dispatcher: Any, state: np.ndarray) -> Any:
 
 def _signed_id(order_id: Any) -> int:
     """Return ``order_id`` (0..2**64-1) as the int64 with the same bits."""
-    if isinstance(order_id, bool) or not isinstance(order_id, _INTEGER):
+    if isinstance(order_id, bool) or not isinstance(order_id, INTEGER):
         raise DataValidationError("order_id must be an integer", column="order_id",
                                   value=order_id)
     value = int(order_id)
@@ -442,70 +412,13 @@ def _check_integers(order_id: Any, **values: Any) -> None:
     """Raise DataValidationError naming the first argument that is not an integer in range."""
     _signed_id(order_id)
     for name, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, _INTEGER):
-            raise DataValidationError(f"{name} must be an integer", column=name, value=value)
+        require_integer(name, value)
         if not -_INT64_MAX - 1 <= int(value) <= _INT64_MAX:
             raise DataValidationError(f"{name} must be in -2**63..2**63-1", column=name,
                                       value=value)
 
 
-def _integer(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, _INTEGER):
-        raise ConfigError(f"{name} must be an integer, was {value!r}")
-    return int(value)
-
-
-def _side(side: Any) -> Side:
-    if isinstance(side, bool) or side not in (Side.BUY, Side.SELL):
-        raise ConfigError(f"side must be Side.BUY (1) or Side.SELL (2), was {side!r}")
-    return Side(int(side))
-
-
-def _count(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, _INTEGER) or value < 0:
-        raise ConfigError(f"{name} must be a non-negative integer, was {value!r}")
-    return int(value)
-
-
 def _columns(events: Any) -> list[np.ndarray]:
-    if isinstance(events, pa.RecordBatch):
-        events = pa.Table.from_batches([events])
-    if isinstance(events, pa.Table):
-        names: Sequence[str] = events.column_names
-        get = lambda name: events.column(name).to_numpy()  # noqa: E731
-    elif isinstance(events, np.ndarray) and events.dtype.names:
-        names = events.dtype.names
-        get = lambda name: events[name]  # noqa: E731
-    elif isinstance(events, Mapping):
-        names = list(events)
-        get = lambda name: np.asarray(events[name])  # noqa: E731
-    else:
-        raise SchemaError(f"events must be an Arrow table, a structured array or a mapping of "
-                          f"columns, was {type(events).__name__}")
-    missing = [name for name in _COLUMNS if name not in names]
-    if missing:
-        raise SchemaError(f"events are missing columns {missing}; expected {list(_COLUMNS)}")
-    rows = len(get("side"))
-    columns = []
-    for name, dtype in _COLUMNS.items():
-        column = get(name)
-        if column.ndim != 1 or column.dtype.kind not in "iu":
-            raise SchemaError(f"events column '{name}' must be a column of integers, was "
-                              f"{column.dtype} of shape {column.shape}")
-        if len(column) != rows:
-            raise SchemaError(f"events column '{name}' has {len(column)} rows, 'side' has {rows}")
-        columns.append(_cast(column, np.dtype(dtype), name))
+    columns = batch_columns(events, _COLUMNS, "events")
     columns[0] = columns[0].view(np.int64)  # order ids: the same bits as int64
     return columns
-
-
-def _cast(column: np.ndarray, dtype: np.dtype, name: str) -> np.ndarray:
-    """Return ``column`` as contiguous ``dtype``; a value that does not fit is an error."""
-    if column.dtype != dtype and len(column) and not np.can_cast(column.dtype, dtype):
-        info = np.iinfo(dtype)
-        lo, hi = column.min(), column.max()
-        if lo < info.min or hi > info.max:
-            bad = lo if lo < info.min else hi
-            raise SchemaError(f"events column '{name}' holds {bad}, outside {dtype} "
-                              f"[{info.min}, {info.max}]")
-    return np.ascontiguousarray(column, dtype=dtype)

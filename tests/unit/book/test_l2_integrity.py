@@ -140,7 +140,7 @@ def _columns(**change):
 
 @pytest.mark.parametrize(("deltas", "match"), [
     ({k: v for k, v in _columns().items() if k != "flags"}, r"missing columns \['flags'\]"),
-    (_columns(price=np.array([100.5])), "column 'price' must be integers, was float64"),
+    (_columns(price=np.array([100.5])), "column 'price' must be a column of integers, was float64"),
     (_columns(side=np.array([257])), "column 'side' holds 257, outside int8"),
     (_columns(size=np.array([1, 2])), "column 'size' has 2 rows, 'side' has 1"),
     ([1, 2, 3], "deltas must be an Arrow table"),
