@@ -19,7 +19,7 @@ from sapphire.book.builders import BOOK_FORMATS, Sequencer, stream_book
 from sapphire.book.integrity import OnError
 from sapphire.core.errors import ConfigError
 from sapphire.core.identifiers import InstrumentId
-from sapphire.data.ingest import ImportReport, _series_key, prefetch
+from sapphire.data.ingest import ImportReport, _series_key, prefetch, stored_instrument
 from sapphire.data.loaders import get_loader
 from sapphire.data.validation import STRICT, OrderPolicy
 from sapphire.model.instruments import Instrument
@@ -95,11 +95,7 @@ def import_book(
     key = _series_key(loader.data_type, instrument, None)
     rows = chunks = 0
     with catalog.transaction() as txn:
-        if isinstance(instrument, Instrument):
-            txn.add_instrument(instrument)
-            spec = instrument
-        else:
-            spec = txn.instrument(InstrumentId.parse(str(instrument)))
+        spec = stored_instrument(txn, instrument)
         kept = stream_book(paths, loader, spec, sequencer, policy=policy, chunk_rows=chunk_rows,
                            progress=progress)
         for table in prefetch(kept):

@@ -26,6 +26,7 @@ T = TypeVar("T")
 
 if TYPE_CHECKING:
     from sapphire.data.catalog import Catalog
+    from sapphire.data.catalog_txn import Transaction
     from sapphire.data.loaders.base import Loader
 
 
@@ -64,11 +65,7 @@ def import_file(
     key = _series_key(loader.data_type, instrument, bar_type)
     rows = chunks = 0
     with catalog.transaction() as txn:
-        if isinstance(instrument, Instrument):
-            txn.add_instrument(instrument)
-            spec = instrument
-        else:
-            spec = txn.instrument(InstrumentId.parse(str(instrument)))
+        spec = stored_instrument(txn, instrument)
         chunk_source = loader.read_validated(path, spec, policy=policy, chunk_rows=chunk_rows,
                                              progress=progress)
         for table in prefetch(chunk_source):
@@ -76,6 +73,16 @@ def import_file(
             chunks += 1
     return ImportReport(str(path), f"{loader.data_type}/{key}", rows, chunks,
                         time.perf_counter() - started)
+
+
+def stored_instrument(txn: Transaction, instrument: Instrument | InstrumentId | str,
+                      ) -> Instrument:
+    """Return the spec of ``instrument``: registered with ``txn`` when a spec is given,
+    else read from the catalog by id (an unknown id is the catalog's error)."""
+    if isinstance(instrument, Instrument):
+        txn.add_instrument(instrument)
+        return instrument
+    return txn.instrument(InstrumentId.parse(str(instrument)))
 
 
 def _series_key(data_type: DataType, instrument: Instrument | InstrumentId | str,
