@@ -23,9 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -33,11 +31,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _machine import machine_info
+from book_peers.common import batch_seconds, run_peer
 from sapphire.book import L2Book, L2BookConfig, LevelRule, SequenceCheck
 
 HERE = Path(__file__).parent
 RESULTS = HERE / "results" / "book.json"
-PEER_PYTHON = HERE / ".env-nautilus" / "bin" / "python"
 MID, LEVELS = 2_000_000, 20  # ticks of 0.01
 
 
@@ -71,18 +69,6 @@ def _prefix(deltas: dict[str, np.ndarray], rows: int) -> dict[str, np.ndarray]:
 CONFIG = L2BookConfig(sequence=SequenceCheck.CONTIGUOUS, levels=LevelRule.UPSERT)
 
 
-def sapphire_batch(deltas: dict[str, np.ndarray], repeats: int) -> tuple[float, L2Book]:
-    warm = L2Book(CONFIG)
-    warm.apply_batch(_prefix(deltas, 1000))  # compile / load the cache
-    times = []
-    for _ in range(repeats):
-        book = L2Book(CONFIG)
-        started = time.perf_counter()
-        book.apply_batch(deltas)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), book
-
-
 def sapphire_single(deltas: dict[str, np.ndarray], repeats: int) -> float:
     rows = list(zip(*(deltas[c].tolist() for c in ("side", "action", "price", "size",
                                                      "sequence", "flags")), strict=True))
@@ -97,18 +83,6 @@ def sapphire_single(deltas: dict[str, np.ndarray], repeats: int) -> float:
     return statistics.median(times)
 
 
-def nautilus(deltas: dict[str, np.ndarray], single_rows: int, repeats: int) -> dict | None:
-    if not PEER_PYTHON.exists():
-        return None
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "deltas.npz"
-        np.savez(path, **deltas)
-        out = subprocess.run([str(PEER_PYTHON), str(HERE / "book_peers" / "nautilus_book.py"),
-                              str(path), "2", "0", str(single_rows), str(repeats)],
-                             capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
@@ -119,8 +93,8 @@ def main() -> None:
     print(json.dumps(machine_info()))
     deltas = make_deltas(args.rows)
     peer_deltas = _prefix(deltas, args.peer_rows)
-    peer = nautilus(peer_deltas, args.single_rows, args.repeats)
-    batch_s, book = sapphire_batch(deltas, args.repeats)
+    peer = run_peer("nautilus_book.py", peer_deltas, 2, 0, args.single_rows, args.repeats)
+    batch_s, book = batch_seconds(lambda: L2Book(CONFIG), deltas, args.repeats)
     check = L2Book(CONFIG)
     check.apply_batch(peer_deltas)
     single_s = sapphire_single(_prefix(deltas, args.single_rows), args.repeats)

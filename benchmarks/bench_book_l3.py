@@ -26,9 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -39,6 +37,7 @@ import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _machine import machine_info
+from book_peers.common import batch_seconds, run_peer
 from sapphire.book.l3 import L3Book
 from sapphire.book.l3_integrity import DATABENTO_MBO, L3BookConfig
 from sapphire.data.loaders import get_loader
@@ -46,7 +45,6 @@ from sapphire.model.instruments import SpotPair
 
 HERE = Path(__file__).parent
 RESULTS = HERE / "results" / "book_l3.json"
-PEER_PYTHON = HERE / ".env-nautilus" / "bin" / "python"
 SAMPLE = HERE.parent.parent / "shared" / "data" / "real" / "mbo" / \
     "databento-esh4-glbx-mdp3-20231225.mbo.dbn.zst"
 COLUMNS = ("order_id", "side", "action", "price", "size", "sequence", "flags", "ts_event")
@@ -126,18 +124,6 @@ def book_changing(events: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {name: column[keep] for name, column in events.items()}
 
 
-def batch_seconds(events: dict[str, np.ndarray], config: L3BookConfig,
-                  repeats: int) -> tuple[float, L3Book]:
-    L3Book(config).apply_batch({k: v[:1000] for k, v in events.items()})  # compile / cache
-    times = []
-    for _ in range(repeats):
-        book = L3Book(config)
-        started = time.perf_counter()
-        book.apply_batch(events)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), book
-
-
 def single_seconds(events: dict[str, np.ndarray], config: L3BookConfig, rows: int,
                    repeats: int) -> float:
     rows_list = list(zip(*(events[c][:rows].tolist() for c in COLUMNS), strict=True))
@@ -152,26 +138,14 @@ def single_seconds(events: dict[str, np.ndarray], config: L3BookConfig, rows: in
     return statistics.median(times)
 
 
-def nautilus(events: dict[str, np.ndarray], single_rows: int, repeats: int) -> dict | None:
-    if not PEER_PYTHON.exists():
-        return None
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "events.npz"
-        np.savez(path, **events)
-        out = subprocess.run([str(PEER_PYTHON), str(HERE / "book_peers" / "nautilus_l3_book.py"),
-                              str(path), "2", "0.25", str(single_rows), str(repeats)],
-                             capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def compare(name: str, events: dict[str, np.ndarray], config: L3BookConfig, single_rows: int,
             repeats: int) -> dict:
     """Sapphire and NautilusTrader on the same book-changing rows; tops must agree."""
     rows = book_changing(events)
-    peer = nautilus(rows, single_rows, repeats)
+    peer = run_peer("nautilus_l3_book.py", rows, 2, 0.25, single_rows, repeats)
     if peer is None:
         return {}
-    batch_s, book = batch_seconds(rows, config, repeats)
+    batch_s, book = batch_seconds(lambda: L3Book(config), rows, repeats)
     single_s = single_seconds(rows, config, single_rows, repeats)
     bid, ask = book.best_bid(), book.best_ask()
     assert bid is not None and ask is not None
@@ -207,7 +181,7 @@ def main() -> None:
     real = databento()
     if real is not None:
         n = len(real["side"])
-        batch_s, book = batch_seconds(real, DATABENTO_MBO, args.repeats)
+        batch_s, book = batch_seconds(lambda: L3Book(DATABENTO_MBO), real, args.repeats)
         single_s = single_seconds(real, DATABENTO_MBO, n, args.repeats)
         result |= {"databento_rows": n, "databento_batch_per_s": n / batch_s,
                    "databento_single_us": single_s / n * 1e6,
@@ -215,7 +189,7 @@ def main() -> None:
                    "databento_final_orders": book.order_count}
         result |= compare("databento", real, DATABENTO_MBO, n, args.repeats)
     events = synthetic(args.rows)
-    batch_s, book = batch_seconds(events, SYNTHETIC, args.repeats)
+    batch_s, book = batch_seconds(lambda: L3Book(SYNTHETIC), events, args.repeats)
     single_s = single_seconds(events, SYNTHETIC, args.single_rows, args.repeats)
     result |= {"synthetic_rows": args.rows, "synthetic_batch_per_s": args.rows / batch_s,
                "synthetic_single_us": single_s / args.single_rows * 1e6,

@@ -7,13 +7,11 @@ Usage: nautilus_book.py DELTAS.npz PRICE_PRECISION SIZE_PRECISION SINGLE_ROWS RE
 from __future__ import annotations
 
 import json
-import statistics
 import sys
-import time
 
 import numpy as np
-from nautilus_trader.model.book import OrderBook
-from nautilus_trader.model.data import BookOrder, OrderBookDelta, OrderBookDeltas
+from nautilus_timing import time_books
+from nautilus_trader.model.data import BookOrder, OrderBookDelta
 from nautilus_trader.model.enums import BookAction, BookType, OrderSide
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.objects import Price, Quantity
@@ -32,23 +30,10 @@ deltas = [
                                 data["price"].tolist(), data["size"].tolist(),
                                 data["sequence"].tolist(), data["flags"].tolist(), strict=True)
 ]
-batch_times, single_times = [], []
-for _ in range(repeats):
-    book = OrderBook(iid, BookType.L2_MBP)
-    packed = OrderBookDeltas(iid, deltas)
-    started = time.perf_counter()
-    book.apply_deltas(packed)
-    batch_times.append(time.perf_counter() - started)
-    one = OrderBook(iid, BookType.L2_MBP)
-    apply = one.apply_delta
-    part = deltas[:single_rows]
-    started = time.perf_counter()
-    for delta in part:
-        apply(delta)
-    single_times.append(time.perf_counter() - started)
+book, batch_s, single_s, _ = time_books(iid, BookType.L2_MBP, deltas, single_rows, repeats)
 print(json.dumps({
-    "rows": len(deltas), "batch_s": statistics.median(batch_times),
-    "single_rows": single_rows, "single_s": statistics.median(single_times),
+    "rows": len(deltas), "batch_s": batch_s,
+    "single_rows": single_rows, "single_s": single_s,
     "best_bid": round(float(book.best_bid_price()) * pscale),
     "best_ask": round(float(book.best_ask_price()) * pscale),
     "bid_size": round(float(book.best_bid_size()) * sscale),

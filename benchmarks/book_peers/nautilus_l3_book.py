@@ -9,13 +9,11 @@ Usage: nautilus_l3_book.py EVENTS.npz PRICE_PRECISION TICK SINGLE_ROWS REPEATS
 from __future__ import annotations
 
 import json
-import statistics
 import sys
-import time
 
 import numpy as np
-from nautilus_trader.model.book import OrderBook
-from nautilus_trader.model.data import BookOrder, OrderBookDelta, OrderBookDeltas
+from nautilus_timing import time_books
+from nautilus_trader.model.data import BookOrder, OrderBookDelta
 from nautilus_trader.model.enums import BookAction, BookType, OrderSide
 from nautilus_trader.model.identifiers import InstrumentId
 from nautilus_trader.model.objects import Price, Quantity
@@ -34,23 +32,10 @@ deltas = [
                                    data["size"].tolist(), data["sequence"].tolist(),
                                    data["flags"].tolist(), strict=True)
 ]
-batch_times, single_times = [], []
-for _ in range(repeats):
-    book = OrderBook(iid, BookType.L3_MBO)
-    packed = OrderBookDeltas(iid, deltas)
-    started = time.perf_counter()
-    book.apply_deltas(packed)
-    batch_times.append(time.perf_counter() - started)
-    one = OrderBook(iid, BookType.L3_MBO)
-    apply = one.apply_delta
-    part = deltas[:single_rows]
-    started = time.perf_counter()
-    for delta in part:
-        apply(delta)
-    single_times.append(time.perf_counter() - started)
+book, batch_s, single_s, n_single = time_books(iid, BookType.L3_MBO, deltas, single_rows, repeats)
 print(json.dumps({
-    "rows": len(deltas), "batch_s": statistics.median(batch_times),
-    "single_rows": len(part), "single_s": statistics.median(single_times),
+    "rows": len(deltas), "batch_s": batch_s,
+    "single_rows": n_single, "single_s": single_s,
     "best_bid": round(float(book.best_bid_price()) / tick),
     "best_ask": round(float(book.best_ask_price()) / tick),
     "bid_first_size": round(float(book.best_bid_size())),  # first order in line (L3)
