@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from sapphire.backtest.kinds import BAR, QUOTE, TRADE
 from sapphire.core.errors import DataValidationError, SchemaError
-from sapphire.model.market import Bar, Quote, Trade
+from sapphire.model.market import Trade
 
 if TYPE_CHECKING:
     from sapphire.model.instruments import Instrument
@@ -123,24 +123,12 @@ class Stream:
             return raw[0][j], raw[1][j], 0, 0
         return raw[0][j], raw[1][j], raw[2][j], raw[3][j]
 
-    def quote(self, row: int) -> Quote:
-        j = self.window(row)
-        ts, bid, ask, bid_size, ask_size, bid_ticks, ask_ticks = self.lists
-        return Quote(self.key, ts[j], bid[j], ask[j], bid_size[j],  # type: ignore[arg-type]
-                     ask_size[j], bid_ticks[j], ask_ticks[j])
-
     def trade(self, row: int) -> Trade:
         j = self.window(row)
         ts, price, size, side, ticks, lots = self.lists
         aggressor = (0, 1, -1)[side[j]] if 0 <= side[j] <= 2 else 0
         return Trade(self.key, ts[j], price[j], size[j], aggressor,  # type: ignore[arg-type]
                      ticks[j], lots[j])
-
-    def bar(self, row: int) -> Bar:
-        j = self.window(row)
-        ts, open_, high, low, close, volume = self.lists
-        return Bar(self.key, ts[j], open_[j], high[j], low[j],  # type: ignore[arg-type]
-                   close[j], volume[j])
 
 
 @dataclass

@@ -271,19 +271,13 @@ class L2Book(BookQueries):
 
 
 def _entry_point(dispatcher: Any, state: np.ndarray) -> Any:
-    """Return the compiled entry of ``apply_one_nb`` for (state, seven exact_int64).
-
-    A dispatcher call resolves argument types on every call (~0.2 us); the entry point
-    of the one signature we use skips that. Its arguments refuse floats and bools as they
-    are converted (see :mod:`sapphire.book.exact_int_nb`), so no check runs in Python.
-    """
+    """The compiled entry of ``apply_one_nb`` for (state, seven exact_int64); see
+    :func:`sapphire.book.exact_int_nb.entry_point`."""
     import numba
 
-    from sapphire.book.exact_int_nb import exact_int64
+    from sapphire.book.exact_int_nb import entry_point, exact_int64
 
-    signature = (numba.typeof(state),) + (exact_int64,) * 7
-    dispatcher.compile(signature)
-    return dispatcher.overloads[signature].entry_point
+    return entry_point(dispatcher, (numba.typeof(state),) + (exact_int64,) * 7)
 
 
 def _check_integers(**values: Any) -> None:

@@ -379,21 +379,15 @@ class L3Book(BookQueries):
 
 
 def _entry_point(dispatcher: Any, state: np.ndarray) -> Any:
-    """Return the compiled entry of ``apply_one_nb`` for (state, exact_uint64_bits, seven
-    exact_int64).
-
-    A dispatcher call resolves argument types on every call; the entry point of the one
-    signature used skips that. Its arguments refuse floats, bools and values out of range
-    as they are converted (see :mod:`sapphire.book.exact_int_nb`), so no check runs in
-    Python on the way in; :func:`_check_integers` names the argument after a refusal.
-    """
+    """The compiled entry of ``apply_one_nb`` for (state, exact_uint64_bits, seven
+    exact_int64); see :func:`sapphire.book.exact_int_nb.entry_point`.
+    :func:`_check_integers` names the argument after a refusal."""
     import numba
 
-    from sapphire.book.exact_int_nb import exact_int64, exact_uint64_bits
+    from sapphire.book.exact_int_nb import entry_point, exact_int64, exact_uint64_bits
 
-    signature = (numba.typeof(state), exact_uint64_bits) + (exact_int64,) * 7
-    dispatcher.compile(signature)
-    return dispatcher.overloads[signature].entry_point
+    return entry_point(dispatcher,
+                       (numba.typeof(state), exact_uint64_bits) + (exact_int64,) * 7)
 
 
 def _signed_id(order_id: Any) -> int:

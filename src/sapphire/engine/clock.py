@@ -39,11 +39,6 @@ class SimulatedClock:
         self._sequence += 1
         heapq.heappush(self.pending, (max(ts, self.time_ns), self._sequence, callback))
 
-    @property
-    def next_due(self) -> int:
-        """Time of the earliest scheduled work, or the largest int64 if none."""
-        return self.pending[0][0] if self.pending else 2**63 - 1
-
     def run_due(self, ts: int) -> None:
         """Run, in order, everything scheduled up to and including ``ts``."""
         queue = self.pending

@@ -64,7 +64,6 @@ class ExecutionEngine:
         self._now = clock
         self._deliver = deliver
         self.venues: dict[str, VenueClient] = {}
-        self.command_count = 0
 
     def add_venue(self, name: str, client: VenueClient) -> None:
         self.venues[name] = client
@@ -89,7 +88,6 @@ class ExecutionEngine:
             self._release_child(parent, order)
 
     def _send(self, order: Order) -> None:
-        self.command_count += 1
         venue = self.venues.get(order.instrument_id.venue)
         if venue is None:
             self._apply(order, OrderDenied(order_id=order.order_id, ts_event=self._now(),
@@ -113,7 +111,6 @@ class ExecutionEngine:
     def modify(self, order: Order, quantity: int, price: int | None,
                trigger_price: int | None) -> None:
         """Ask the venue to change a working order."""
-        self.command_count += 1
         now = self._now()
         if order.is_closed or order.status in (OrderStatus.INITIALIZED,
                                                OrderStatus.PENDING_CANCEL):
@@ -131,7 +128,6 @@ class ExecutionEngine:
 
     def cancel(self, order: Order, reason: str = "canceled by strategy") -> None:
         """Ask the venue to cancel an order (children not yet released are dropped)."""
-        self.command_count += 1
         now = self._now()
         if order.status == OrderStatus.INITIALIZED:
             self._apply(order, OrderCanceled(order_id=order.order_id, ts_event=now,

@@ -2,7 +2,8 @@
 
 It keeps its own :class:`~sapphire.model.account.Account` per venue (a live venue owns
 the real one; the kernel mirrors it from fill events), values positions at the marks the
-engine provides, and records every fill and an equity curve for the results.
+engine provides, and records every fill for the results (the backtest values the equity
+curve from them afterwards).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class FillLedger:
 
 
 class Portfolio:
-    """Accounts by venue, positions, PnL and the equity curve.
+    """Accounts by venue, positions, PnL and the fill ledger.
 
     Parameters
     ----------
@@ -52,16 +53,11 @@ class Portfolio:
         self.net_lots: dict[object, int] = {}  # signed lots by instrument id, all accounts
         self._marks = marks
         self.fills = FillLedger()
-        self.equity_ts: list[int] = []
-        self.equity_values: list[float] = []
 
     def add_account(self, venue: str, account: Account) -> None:
         if venue in self.accounts:
             raise ConfigError(f"venue {venue} already has an account")
-        # an instrument id names its venue, so one table of net lots serves every account;
-        # strategies read it on every bar, so it is one dict lookup away
         self.net_lots.update(account.net_lots)
-        account.net_lots = self.net_lots
         self.accounts[venue] = account
 
     def account(self, venue: str) -> Account:
@@ -79,12 +75,15 @@ class Portfolio:
                                                 fill.price, fill.fee, fill.ts_event,
                                                 fill.position_id or None)
         math = position.math
+        # strategies read net lots on every bar: keep them one dict lookup away (an
+        # instrument id names its venue, so one table serves every account)
+        net = self.net_lots[instrument_id] = account.net_quantity(instrument_id)
         self.fills.append(
             ts_event=fill.ts_event, order_id=fill.order_id, instrument_id=fill.instrument_id,
             side=fill.side, quantity=fill.quantity * math.size_unit,
             price=fill.price * math.price_unit, notional=math.notional(fill.quantity, fill.price),
             fee=fill.fee, liquidity=fill.liquidity, realized_pnl=realized,
-            position_after=account.net_quantity(instrument_id) * math.size_unit)
+            position_after=net * math.size_unit)
         return position
 
     # -- valuation --------------------------------------------------------------------------
@@ -107,12 +106,3 @@ class Portfolio:
 
     def positions(self) -> list[Position]:
         return [p for account in self.accounts.values() for p in account.positions.values()]
-
-    def sample(self, ts: int) -> None:
-        """Record the equity at ``ts`` (a later sample at the same time replaces it)."""
-        value = self.equity()
-        if self.equity_ts and self.equity_ts[-1] == ts:
-            self.equity_values[-1] = value
-        else:
-            self.equity_ts.append(ts)
-            self.equity_values.append(value)

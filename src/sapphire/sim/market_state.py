@@ -49,10 +49,3 @@ class MarketState:
         self.bid_lots[index] = bid_lots
         self.ask_lots[index] = ask_lots
         self.has_market[index] = 1
-
-    def clear_thresholds(self, index: int) -> None:
-        self.down_buy[index] = NONE_LOW
-        self.down_sell[index] = NONE_LOW
-        self.up_buy[index] = NONE_HIGH
-        self.up_sell[index] = NONE_HIGH
-        self.watch[index] = 0

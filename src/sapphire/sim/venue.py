@@ -130,10 +130,6 @@ class SimulatedVenue:
         feeds test it on every event to skip matching when it is empty."""
         return self._working[index]
 
-    def has_working(self, index: int) -> bool:
-        """Whether any order of instrument ``index`` is working here."""
-        return bool(self._working[index])
-
     def working_orders(self, instrument_id: object | None = None) -> list[Order]:
         """Orders the venue holds, oldest first."""
         if instrument_id is not None:
