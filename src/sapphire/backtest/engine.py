@@ -235,30 +235,9 @@ class BacktestEngine:
 
     def _internal_bars(self, kernel: Kernel, streams: list[Stream]) -> list[Stream]:
         """Aggregate the subscribed ``-internal`` bar types from their instruments' ticks."""
-        from sapphire.data.aggregation import INPUT_COLUMNS, aggregate_arrays, bar_price_scale
-
-        built = []
-        for key in kernel.data.keys("bars"):
-            assert isinstance(key, BarType)
-            if key.source != BarSource.INTERNAL:
-                continue
-            names, size_names = INPUT_COLUMNS[key.spec.price_type]
-            kind = TRADE if key.spec.price_type.value == "last" else QUOTE
-            source = next((s for s in streams if s.kind == kind
-                           and s.key == key.instrument_id), None)
-            if source is None:
-                wanted = "trades" if kind == TRADE else "quotes"
-                raise ConfigError(f"bars {key} are built from {wanted} of {key.instrument_id}, "
-                                  f"but none were added")
-            from sapphire.backtest.streams import COLUMNS
-            position = {name: i for i, name in enumerate(c for c in COLUMNS[kind] if c)}
-            bars = aggregate_arrays(source.ts, [source.columns[position[n]] for n in names],
-                                    [source.columns[position[n]] for n in size_names],
-                                    key.spec, source.instrument)
-            built.append(Stream(BAR, key, source.instrument, bars.ts_event,
-                                [bars.open, bars.high, bars.low, bars.close, bars.volume],
-                                price_scale=bar_price_scale(key.spec.price_type), internal=True))
-        return built
+        keys = [key for key in kernel.data.keys("bars")
+                if isinstance(key, BarType) and key.source == BarSource.INTERNAL]
+        return [_aggregated(key, streams) for key in keys]
 
     def _route(self, kernel: Kernel, streams: list[Stream]) -> None:
         """Pick each instrument's matching stream and attach subscribers to streams."""
@@ -314,6 +293,26 @@ class BacktestEngine:
         ts, values = with_start_and_end(grid_ts, grid_values, (start, starting),
                                         (end, portfolio.equity()))
         return pa.table({"ts": pa.array(ts, pa.int64()), "equity": pa.array(values, pa.float64())})
+
+
+def _aggregated(bar_type: BarType, streams: list[Stream]) -> Stream:
+    """Bars of ``bar_type`` built in one vectorised pass over its instrument's ticks."""
+    from sapphire.data.aggregation import INPUT_COLUMNS, aggregate_arrays, bar_price_scale
+
+    spec = bar_type.spec
+    kind = TRADE if spec.price_type.value == "last" else QUOTE
+    source = next((s for s in streams if s.kind == kind and s.key == bar_type.instrument_id),
+                  None)
+    if source is None:
+        wanted = "trades" if kind == TRADE else "quotes"
+        raise ConfigError(f"bars {bar_type} are built from {wanted} of "
+                          f"{bar_type.instrument_id}, but none were added")
+    prices, sizes = INPUT_COLUMNS[spec.price_type]
+    bars = aggregate_arrays(source.ts, [source.column(n) for n in prices],
+                            [source.column(n) for n in sizes], spec, source.instrument)
+    return Stream(BAR, bar_type, source.instrument, bars.ts_event,
+                  [bars.open, bars.high, bars.low, bars.close, bars.volume],
+                  price_scale=bar_price_scale(spec.price_type), internal=True)
 
 
 def _account(cfg: VenueConfig) -> Account:

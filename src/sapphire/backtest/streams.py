@@ -81,6 +81,11 @@ class Stream:
     def priority(self) -> int:
         return _PRIORITY[self.kind]
 
+    def column(self, name: str) -> np.ndarray:
+        """The int64 column ``name`` (one of :data:`COLUMNS` for this kind)."""
+        names = [column for column in COLUMNS[self.kind] if column is not None]
+        return self.columns[names.index(name)]
+
     def flat_columns(self) -> list[np.ndarray]:
         """The four kernel columns a, b, c, d (zeros where a kind has fewer)."""
         wanted = {QUOTE: (0, 1, 2, 3), TRADE: (0, 1, None, None), BAR: (0, 1, 2, 3)}[self.kind]
