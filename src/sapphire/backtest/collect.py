@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from sapphire.backtest.kinds import BAR, QUOTE
 from sapphire.backtest.tables import FILLS_SCHEMA, ORDERS_SCHEMA, POSITIONS_SCHEMA
 
 if TYPE_CHECKING:
@@ -80,14 +79,7 @@ def price_paths(streams: list[Stream], points: int) -> dict[str, pa.Table]:
             continue
         rows = np.unique(np.linspace(0, len(stream) - 1, num=min(points, len(stream)))
                          .astype(np.int64))
-        step = stream.instrument.price_step
-        if stream.kind == QUOTE:
-            ticks = (stream.columns[0][rows] + stream.columns[1][rows]) / 2.0
-            price = ticks * float(step.value)
-        elif stream.kind == BAR:
-            price = step.from_units(stream.columns[3][rows]) / stream.price_scale
-        else:
-            price = step.from_units(stream.columns[0][rows])
+        price = stream.marks(rows)
         paths[str(stream.instrument.id)] = pa.table({
             "ts": pa.array(stream.ts[rows], pa.int64()), "price": pa.array(price, pa.float64())})
     return paths

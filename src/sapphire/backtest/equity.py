@@ -20,8 +20,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sapphire.backtest.kinds import BAR, QUOTE
-
 if TYPE_CHECKING:
     from sapphire.backtest.streams import Stream
     from sapphire.engine.portfolio import FillLedger
@@ -85,13 +83,4 @@ def _marks(stream: Stream, grid: np.ndarray) -> np.ndarray:
     """The stream's price (in the instrument's units) at each grid time."""
     at = np.searchsorted(stream.ts, grid, side="right") - 1
     valid = at >= 0
-    at = np.where(valid, at, 0)
-    unit = stream.instrument.price_step
-    if stream.kind == QUOTE:
-        bid, ask = stream.columns[0][at], stream.columns[1][at]
-        price = unit.from_units(bid) + unit.from_units(ask - bid) / 2.0
-    elif stream.kind == BAR:
-        price = unit.from_units(stream.columns[3][at]) / stream.price_scale
-    else:
-        price = unit.from_units(stream.columns[0][at])
-    return np.where(valid, price, np.nan)
+    return np.where(valid, stream.marks(np.where(valid, at, 0)), np.nan)

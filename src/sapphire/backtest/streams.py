@@ -86,6 +86,17 @@ class Stream:
         names = [column for column in COLUMNS[self.kind] if column is not None]
         return self.columns[names.index(name)]
 
+    def marks(self, rows: np.ndarray) -> np.ndarray:
+        """The price of ``rows`` in the instrument's units: the mid of a quote, a trade's
+        price, a bar's close (what positions are valued at)."""
+        step = self.instrument.price_step
+        if self.kind == QUOTE:
+            bid, ask = self.columns[0][rows], self.columns[1][rows]
+            return step.from_units(bid) + step.from_units(ask - bid) / 2.0
+        if self.kind == BAR:
+            return step.from_units(self.columns[3][rows]) / self.price_scale
+        return step.from_units(self.columns[0][rows])
+
     def flat_columns(self) -> list[np.ndarray]:
         """The four kernel columns a, b, c, d (zeros where a kind has fewer)."""
         wanted = {QUOTE: (0, 1, 2, 3), TRADE: (0, 1, None, None), BAR: (0, 1, 2, 3)}[self.kind]
