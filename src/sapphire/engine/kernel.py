@@ -41,6 +41,8 @@ class Kernel:
     def __init__(self, clock: SimulatedClock, marks: Marks,
                  risk: PreTradeRisk | None = None, metrics: EngineMetrics | None = None) -> None:
         self.clock = clock
+        #: the price positions are valued at, in ticks, by instrument id (None: no price yet)
+        self.marks = marks
         self.metrics = metrics if metrics is not None else NullMetrics()
         #: when the event being handled was taken off the timeline (perf_counter_ns), for
         #: the data-to-strategy latency; set by the replay only when metrics are on
@@ -58,6 +60,10 @@ class Kernel:
         self._factories: dict[str, OrderFactory] = {}
         self._order_topics: dict[str, str] = {}
         self._listens: dict[str, tuple[bool, bool]] = {}
+        # a risk engine that needs the kernel (clock, cache, portfolio, bus) asks for it
+        bind = getattr(risk, "bind", None)
+        if callable(bind):
+            bind(self)
 
     def add_strategy(self, strategy: Strategy) -> None:
         from sapphire.strategy.strategy import Strategy as StrategyBase

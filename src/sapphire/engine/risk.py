@@ -4,6 +4,11 @@ The rules themselves (rate limits, notional and position limits, price bands, th
 switch) belong to :mod:`sapphire.risk`; the kernel only needs this interface. A check
 returns ``None`` to let the command through or a :class:`Denial` that names the rule and
 the numbers that broke it; the order is then denied and never reaches the venue.
+
+A risk object with a ``bind(kernel)`` method is bound when the kernel is built (before
+venues, accounts and instruments are added), so it can read the clock, cache and portfolio,
+listen on the bus and cancel through the execution engine
+(:class:`sapphire.risk.pretrade.PreTradeRiskEngine` does).
 """
 
 from __future__ import annotations
