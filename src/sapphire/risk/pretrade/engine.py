@@ -47,7 +47,7 @@ from sapphire.engine.risk import Denial
 from sapphire.model.order_events import OrderFilled
 from sapphire.model.orders import OrderStatus
 from sapphire.risk.pretrade.config import RiskConfig, parse_interval
-from sapphire.risk.pretrade.format import money, price, size
+from sapphire.risk.pretrade.format import over, price, size
 from sapphire.risk.pretrade.loss import NS_PER_DAY, TOLERANCE, LossMonitor
 from sapphire.risk.pretrade.open_orders import OpenOrders
 from sapphire.risk.pretrade.rate import SlidingWindow
@@ -253,9 +253,8 @@ class PreTradeRiskEngine:
         if limits.max_order_notional is not None:
             notional = limits.math.notional(leaves, at_price)
             if notional > limits.max_order_notional * (1 + TOLERANCE):
-                return Denial("max_order_notional", (
-                    f"order notional {money(notional, limits.currency)} > limit "
-                    f"{money(limits.max_order_notional, limits.currency)}"))
+                return Denial("max_order_notional", "order notional " + over(
+                    notional, limits.max_order_notional, limits.currency))
         return (self._position_denial(limits, instrument_id, sign, leaves, at_price, exclude)
                 or self._exposure_denial(limits, instrument_id, sign * leaves, at_price))
 
@@ -300,9 +299,8 @@ class PreTradeRiskEngine:
             notional = limits.math.notional(projected, at_price)
             if notional > limits.max_position_notional * (1 + TOLERANCE):
                 return Denial("max_position_notional", (
-                    f"position notional after the order and working orders "
-                    f"{money(notional, limits.currency)} > limit "
-                    f"{money(limits.max_position_notional, limits.currency)}"))
+                    "position notional with working orders and the order "
+                    + over(notional, limits.max_position_notional, limits.currency)))
         return None
 
     def _exposure_denial(self, limits: ResolvedLimits, instrument_id: InstrumentId,
@@ -328,15 +326,13 @@ class PreTradeRiskEngine:
         gross_after, gross_before = gross + abs(after), gross + abs(before)
         if cfg.max_gross_exposure is not None and gross_after > gross_before \
                 and gross_after > cfg.max_gross_exposure * (1 + TOLERANCE):
-            return Denial("max_gross_exposure", (
-                f"gross exposure after the order {money(gross_after, cur)} > limit "
-                f"{money(cfg.max_gross_exposure, cur)}"))
+            return Denial("max_gross_exposure", "gross exposure after the order "
+                          + over(gross_after, cfg.max_gross_exposure, cur))
         net_after, net_before = abs(net + after), abs(net + before)
         if cfg.max_net_exposure is not None and net_after > net_before \
                 and net_after > cfg.max_net_exposure * (1 + TOLERANCE):
-            return Denial("max_net_exposure", (
-                f"net exposure after the order {money(net + after, cur)} > limit "
-                f"{money(cfg.max_net_exposure, cur)}"))
+            return Denial("max_net_exposure", "net exposure after the order (absolute) "
+                          + over(net_after, cfg.max_net_exposure, cur))
         return None
 
     # -- what the rules read ----------------------------------------------------------------

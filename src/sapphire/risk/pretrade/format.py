@@ -19,3 +19,12 @@ def price(ticks: float, price_increment: Decimal) -> str:
     """Ticks (possibly a half tick, for a mid) as a price."""
     return f"{Decimal(repr(float(ticks))) * price_increment:f}".rstrip("0").rstrip(".") \
         if ticks != int(ticks) else f"{Decimal(int(ticks)) * price_increment:f}"
+
+
+def over(value: float, limit: float, currency: str) -> str:
+    """``"<value> > limit <limit>"`` with enough decimals (2 to 8) that the two differ."""
+    for digits in range(2, 9):
+        a, b = f"{value:,.{digits}f}", f"{limit:,.{digits}f}"
+        if a != b:
+            break
+    return f"{a} {currency} > limit {b} {currency}"

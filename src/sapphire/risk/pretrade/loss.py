@@ -6,7 +6,7 @@ every check, every UTC midnight and on an optional timer) and what a breach does
 
 from __future__ import annotations
 
-from sapphire.risk.pretrade.format import money
+from sapphire.risk.pretrade.format import money, over
 
 NS_PER_DAY = 86_400 * 1_000_000_000
 #: Relative slack so a loss exactly at its limit is not turned into a breach by rounding.
@@ -65,9 +65,8 @@ class LossMonitor:
             loss = self.day_start - equity
             if loss > self.max_daily_loss * (1 + TOLERANCE):
                 return "max_daily_loss", (
-                    f"loss since the UTC day's start {money(loss, cur)} (equity "
-                    f"{money(self.day_start, cur)} -> {money(equity, cur)}) > limit "
-                    f"{money(self.max_daily_loss, cur)}")
+                    f"equity {money(self.day_start, cur)} at the UTC day's start -> "
+                    f"{money(equity, cur)}: loss {over(loss, self.max_daily_loss, cur)}")
         if self.max_drawdown is not None and self.peak > 0:
             drawdown = (self.peak - equity) / self.peak
             if drawdown > self.max_drawdown * (1 + TOLERANCE):
