@@ -28,3 +28,12 @@ def over(value: float, limit: float, currency: str) -> str:
         if a != b:
             break
     return f"{a} {currency} > limit {b} {currency}"
+
+
+def over_percent(value: float, limit: float) -> str:
+    """``"<value>% > limit <limit>%"`` with enough decimals (2 to 8) that the two differ."""
+    for digits in range(2, 9):
+        a, b = f"{value:.{digits}%}", f"{limit:.{digits}%}"
+        if a != b:
+            break
+    return f"{a} > limit {b}"

@@ -6,7 +6,7 @@ every check, every UTC midnight and on an optional timer) and what a breach does
 
 from __future__ import annotations
 
-from sapphire.risk.pretrade.format import money, over
+from sapphire.risk.pretrade.format import money, over, over_percent
 
 NS_PER_DAY = 86_400 * 1_000_000_000
 #: Relative slack so a loss exactly at its limit is not turned into a breach by rounding.
@@ -71,6 +71,6 @@ class LossMonitor:
             drawdown = (self.peak - equity) / self.peak
             if drawdown > self.max_drawdown * (1 + TOLERANCE):
                 return "max_drawdown", (
-                    f"drawdown {drawdown:.2%} (equity {money(equity, cur)}, peak "
-                    f"{money(self.peak, cur)}) > limit {self.max_drawdown:.2%}")
+                    f"equity {money(equity, cur)} from the peak {money(self.peak, cur)}: "
+                    f"drawdown {over_percent(drawdown, self.max_drawdown)}")
         return None

@@ -58,7 +58,8 @@ def test_non_positive_portfolio_limit_is_named(key, value):
 def test_direct_construction_validates_too():
     with pytest.raises(ConfigError, match=r"max_daily_loss .* was -1"):
         RiskConfig(max_daily_loss=-1.0)
-    with pytest.raises(ConfigError, match=r"max_open_orders must be an integer >= 1 \(or absent\), was 0"):
+    with pytest.raises(ConfigError,
+                       match=r"max_open_orders must be an integer >= 1 \(or absent\), was 0"):
         InstrumentLimits(max_open_orders=0)
 
 
