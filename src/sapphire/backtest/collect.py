@@ -7,12 +7,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from sapphire.backtest.tables import FILLS_SCHEMA, ORDERS_SCHEMA, POSITIONS_SCHEMA
+from sapphire.backtest.tables import (
+    FILLS_SCHEMA,
+    ORDERS_SCHEMA,
+    POSITIONS_SCHEMA,
+    TRADING_STATES_SCHEMA,
+)
 
 if TYPE_CHECKING:
     from sapphire.backtest.streams import Stream
     from sapphire.engine.kernel import Kernel
     from sapphire.model.account import Account
+    from sapphire.model.orders import Order
 
 _NAN = float("nan")
 
@@ -45,8 +51,25 @@ def orders_table(kernel: Kernel) -> pa.Table:
         "ts_init": [o.ts_init for o in orders],
         "ts_last": [o.ts_last for o in orders],
         "reason": [o.reason for o in orders],
+        "rule": [_denied_by(o) for o in orders],
     }
     return pa.table(columns, schema=ORDERS_SCHEMA)
+
+
+def _denied_by(order: Order) -> str:
+    """The rule that denied ``order`` ("" if it was not denied)."""
+    if order.status.value != "denied" or not order.events:
+        return ""
+    return str(getattr(order.events[-1], "rule", ""))
+
+
+def trading_states_table(kernel: Kernel) -> pa.Table:
+    """The risk engine's trading-state changes (empty without a risk engine that keeps them)."""
+    changes = getattr(kernel.execution.risk, "state_changes", [])
+    return pa.table({
+        "ts": [c.ts for c in changes], "previous": [str(c.previous) for c in changes],
+        "state": [str(c.state) for c in changes], "rule": [c.rule for c in changes],
+        "reason": [c.reason for c in changes]}, schema=TRADING_STATES_SCHEMA)
 
 
 def positions_table(accounts: list[Account]) -> pa.Table:
@@ -80,6 +103,8 @@ def price_paths(streams: list[Stream], points: int) -> dict[str, pa.Table]:
         rows = np.unique(np.linspace(0, len(stream) - 1, num=min(points, len(stream)))
                          .astype(np.int64))
         price = stream.marks(rows)
+        priced = np.isfinite(price)  # a book has no price until it has had both sides
+        rows, price = rows[priced], price[priced]
         paths[str(stream.instrument.id)] = pa.table({
             "ts": pa.array(stream.ts[rows], pa.int64()), "price": pa.array(price, pa.float64())})
     return paths

@@ -35,6 +35,7 @@ from sapphire.backtest.tables import (
     ORDERS_SCHEMA,
     POSITIONS_SCHEMA,
     PRICE_SCHEMA,
+    TRADING_STATES_SCHEMA,
     check_equity,
     check_fills,
     check_prices,
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 
 RUN_FORMAT = "sapphire.backtest.run/1"
 RUN_FILE = "run.json"
+TRADING_STATES_FILE = "trading_states.parquet"
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
 # module:qualname; a qualname may be nested or local ("test_x.<locals>.Strategy").
 _STRATEGY = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_<][\w.<>]*$")
@@ -133,6 +135,11 @@ class BacktestResult:
     errors
         What went wrong during the run (for example a strategy that raised); results are
         valid up to the first error.
+    trading_states
+        The pre-trade risk engine's trading-state changes
+        (:data:`~sapphire.backtest.tables.TRADING_STATES_SCHEMA`; empty when none). Saved
+        as ``trading_states.parquet`` when there are any; a run without the file loads with
+        none.
     """
 
     run_id: str
@@ -149,6 +156,7 @@ class BacktestResult:
     prices: dict[str, pa.Table] = field(default_factory=dict)
     statistics: dict[str, float] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    trading_states: pa.Table = field(default_factory=TRADING_STATES_SCHEMA.empty_table)
 
     def __post_init__(self) -> None:
         _check_text(self.run_id, _RUN_ID, "run_id", "letters, digits and _.- (at most 128)")
@@ -166,7 +174,9 @@ class BacktestResult:
             raise ConfigError(f"end_ns {self.end_ns} is before start_ns {self.start_ns}")
         set_ = object.__setattr__  # frozen: store the tables in their canonical column order
         set_(self, "fills", check_fills(self.fills))
-        set_(self, "orders", conform_table(self.orders, ORDERS_SCHEMA, "orders"))
+        set_(self, "orders", conform_table(_with_rule(self.orders), ORDERS_SCHEMA, "orders"))
+        set_(self, "trading_states", conform_table(self.trading_states, TRADING_STATES_SCHEMA,
+                                                   "trading_states"))
         set_(self, "positions", conform_table(self.positions, POSITIONS_SCHEMA, "positions"))
         set_(self, "equity", check_equity(self.equity))
         if not isinstance(self.prices, dict):
@@ -245,6 +255,8 @@ class BacktestResult:
         for name in _TABLES:
             _write_parquet(getattr(self, name), staging / f"{name}.parquet")
         _write_parquet(_stack_prices(self.prices), staging / "prices.parquet")
+        if self.trading_states.num_rows:  # a run without risk events keeps its old files
+            _write_parquet(self.trading_states, staging / TRADING_STATES_FILE)
         text = json.dumps(self._manifest(), indent=2, allow_nan=False)
         with open(staging / RUN_FILE, "w", encoding="utf-8") as handle:
             handle.write(text + "\n")
@@ -286,6 +298,9 @@ class BacktestResult:
         try:
             tables = {name: pq.read_table(folder / f"{name}.parquet") for name in _TABLES}
             stacked = pq.read_table(folder / "prices.parquet")
+            states = (pq.read_table(folder / TRADING_STATES_FILE)
+                      if (folder / TRADING_STATES_FILE).exists()
+                      else TRADING_STATES_SCHEMA.empty_table())
         except (OSError, pa.ArrowException) as exc:
             raise ResultsError(f"run {folder}: cannot read its tables: {exc}") from exc
         try:
@@ -296,7 +311,7 @@ class BacktestResult:
                 end_ns=manifest["end_ns"], **tables,
                 prices=_unstack_prices(stacked, manifest["price_instruments"]),
                 statistics={k: _decode_float(v) for k, v in manifest["statistics"].items()},
-                errors=manifest["errors"],
+                errors=manifest["errors"], trading_states=states,
             )
         except (SapphireError, KeyError, TypeError, AttributeError) as exc:
             raise ResultsError(f"run {folder}: invalid content: {exc}") from exc
@@ -369,6 +384,13 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
     if manifest["run_id"] != folder.name:
         raise ResultsError(f"{path}: run_id {manifest['run_id']!r} differs from its folder name")
     return manifest
+
+
+def _with_rule(orders: pa.Table) -> pa.Table:
+    """An orders table from before the ``rule`` column, given an empty one."""
+    if isinstance(orders, pa.Table) and "rule" not in orders.column_names:
+        return orders.append_column("rule", pa.array([""] * orders.num_rows, pa.string()))
+    return orders
 
 
 def _stack_prices(prices: dict[str, pa.Table]) -> pa.Table:

@@ -13,7 +13,8 @@ fills      ts_event, order_id, instrument_id, side (+1 buy / -1 sell), quantity
            (signed; exactly 0.0 when flat)
 orders     order_id, instrument_id, side, type, time_in_force, quantity, price
            (NaN if none), trigger_price (NaN if none), status (final),
-           filled_quantity, avg_fill_price, ts_init, ts_last, reason
+           filled_quantity, avg_fill_price, ts_init, ts_last, reason, rule (the
+           risk rule that denied it; "" if none)
 positions  instrument_id, quantity (final, signed), avg_price, realized_pnl,
            unrealized_pnl, fees
 equity     ts, equity
@@ -58,7 +59,18 @@ ORDERS_SCHEMA = pa.schema([
     ("ts_init", pa.int64()),
     ("ts_last", pa.int64()),
     ("reason", pa.string()),
+    ("rule", pa.string()),
 ])
+
+TRADING_STATES_SCHEMA = pa.schema([
+    ("ts", pa.int64()),
+    ("previous", pa.string()),
+    ("state", pa.string()),
+    ("rule", pa.string()),
+    ("reason", pa.string()),
+])
+"""Changes of the pre-trade risk engine's trading state (active, reducing, halted): when,
+from what, to what, the rule that caused it ("user" for a manual change) and why."""
 
 POSITIONS_SCHEMA = pa.schema([
     ("instrument_id", pa.string()),

@@ -44,6 +44,7 @@ def orders_table(n: int = 1) -> pa.Table:
         "quantity": [1.0] * n, "price": [math.nan] * n, "trigger_price": [math.nan] * n,
         "status": ["filled"] * n, "filled_quantity": [1.0] * n, "avg_fill_price": [10.0] * n,
         "ts_init": list(range(n)), "ts_last": list(range(n)), "reason": [""] * n,
+        "rule": [""] * n,
     }, schema=ORDERS_SCHEMA)
 
 
