@@ -22,7 +22,14 @@ A run file::
     bar_type = "BTCUSDT.BINANCE-1-s-mid-internal"
     trade_size = "0.01"
 
-Instruments come from the catalog. Results are saved under ``<catalog>/backtests/<run id>/``
+    [risk]                                              # optional: pre-trade risk rules
+    max_daily_loss = 5_000.0                            # (sapphire.risk.pretrade.RiskConfig)
+    [risk.default]
+    max_order_notional = 10_000.0
+
+Instruments come from the catalog. With a ``[risk]`` table every order passes a
+:class:`~sapphire.risk.pretrade.PreTradeRiskEngine` built from it; its trading-state
+changes are saved with the run. Results are saved under ``<catalog>/backtests/<run id>/``
 with an HTML report beside them.
 """
 
@@ -39,6 +46,7 @@ from sapphire.backtest.config import BacktestConfig, VenueConfig
 from sapphire.core.enums import DataType
 from sapphire.core.errors import ConfigError
 from sapphire.core.time import parse_timestamp
+from sapphire.risk.pretrade.config import RiskConfig
 
 if TYPE_CHECKING:
     from sapphire.backtest.results import BacktestResult
@@ -63,6 +71,7 @@ class RunFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     end: str | None = None
     backtest: BacktestConfig = msgspec.field(default_factory=BacktestConfig)
     params: dict[str, Any] = msgspec.field(default_factory=dict)
+    risk: RiskConfig | None = None
 
 
 def load_run_file(path: str | Path) -> RunFile:
@@ -97,7 +106,11 @@ def resolve_strategy(path: str) -> type[Strategy]:
 def run_from_catalog(catalog: Catalog, run: RunFile, strategy_path: str | None = None
                      ) -> BacktestResult:
     """Build the engine from ``run``, replay the catalog's data, return the result."""
+    import dataclasses
+
+    from sapphire.backtest import collect
     from sapphire.backtest.engine import BacktestEngine
+    from sapphire.risk.pretrade import PreTradeRiskEngine
 
     name = strategy_path or run.strategy
     if name is None:
@@ -105,7 +118,13 @@ def run_from_catalog(catalog: Catalog, run: RunFile, strategy_path: str | None =
     strategy = resolve_strategy(name).from_params(run.params)
     start = None if run.start is None else parse_timestamp(run.start)
     end = None if run.end is None else parse_timestamp(run.end)
-    engine = BacktestEngine(msgspec.structs.replace(run.backtest, start_ns=start, end_ns=end))
+    risk = None
+    if run.risk is not None:
+        run.risk.check_instruments([str(i.id) for i in catalog.instruments()
+                                    if i.id.venue in {v.name for v in run.venues}])
+        risk = PreTradeRiskEngine(run.risk)
+    engine = BacktestEngine(msgspec.structs.replace(run.backtest, start_ns=start, end_ns=end),
+                            risk=risk)
     for venue in run.venues:
         engine.add_venue(venue)
     venues = {venue.name for venue in run.venues}
@@ -117,7 +136,10 @@ def run_from_catalog(catalog: Catalog, run: RunFile, strategy_path: str | None =
     engine.add_strategy(strategy)
     config = {"strategy": name, "params": msgspec.to_builtins(strategy.config),
               "run": msgspec.to_builtins(run)}
-    return engine.run(strategy_name=name, run_config=config)
+    result = engine.run(strategy_name=name, run_config=config)
+    if risk is None or engine.kernel is None:
+        return result
+    return dataclasses.replace(result, trading_states=collect.trading_states_table(engine.kernel))
 
 
 def save_run(result: BacktestResult, catalog_root: Path) -> tuple[Path, Path]:
