@@ -46,6 +46,7 @@ def summary_renderable(result: BacktestResult, *, details: bool = False) -> Any:
     lines.append(f"fills hash {result.fills_hash[:16]}…", style="dim")
     for error in result.errors:
         lines.append(f"\nerror: {error}", style="bold red")
+    _risk_lines(result, lines)
     table = Table(title="Statistics", show_header=True, header_style="bold")
     table.add_column("statistic")
     table.add_column("value", justify="right")
@@ -59,6 +60,18 @@ def print_summary(result: BacktestResult, console: Console | None = None, *,
                   details: bool = False) -> None:
     """Print :func:`summary_renderable` of ``result`` to ``console`` (default: stdout)."""
     (console or Console()).print(summary_renderable(result, details=details))
+
+
+def _risk_lines(result: BacktestResult, lines: Text) -> None:
+    """Orders denied by risk rule, and every trading-state change."""
+    rules = [r for r in result.orders.column("rule").to_pylist() if r]
+    if rules:
+        counts = ", ".join(f"{rule} {rules.count(rule)}" for rule in sorted(set(rules)))
+        lines.append(f"\nrisk denied {len(rules)} orders: {counts}", style="yellow")
+    for change in result.trading_states.to_pylist():
+        lines.append(f"\n{ns_to_iso(change['ts'])} trading {change['previous']} -> "
+                     f"{change['state']} ({change['rule']}: {change['reason']})",
+                     style="bold red" if change["state"] == "halted" else "yellow")
 
 
 def _tone(total_return: float) -> str:

@@ -50,3 +50,20 @@ def test_orders_from_before_the_rule_column_get_an_empty_rule():
 def test_trading_states_with_wrong_columns_are_refused():
     with pytest.raises(SchemaError, match="trading_states: columns do not match"):
         result(trading_states=pa.table({"ts": [1]}))
+
+
+def test_summary_lists_denials_by_rule_and_state_changes():
+    from rich.console import Console
+
+    from sapphire.backtest.summary import print_summary
+
+    orders = orders_table(3).to_pydict()
+    orders["status"] = ["denied", "denied", "filled"]
+    orders["rule"] = ["price_band", "max_open_orders", ""]
+    console = Console(record=True, width=200)
+    print_summary(result(orders=pa.table(orders, schema=orders_table(0).schema),
+                         trading_states=states()), console)
+    text = console.export_text()
+    assert "risk denied 2 orders: max_open_orders 1, price_band 1" in text
+    assert ("1970-01-01T00:00:00.000000005Z trading active -> halted (max_daily_loss: "
+            "loss 1,000.01 USDT > limit)") in text
