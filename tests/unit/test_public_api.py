@@ -7,6 +7,7 @@ import sapphire.core
 import sapphire.data
 import sapphire.model
 import sapphire.risk
+import sapphire.risk.pretrade
 import sapphire.strategy.indicators
 
 EXPECTED = {
@@ -106,6 +107,15 @@ EXPECTED = {
         "available_backends",
         "clear_backend_cache",
         "select_backend",
+    ],
+    sapphire.risk.pretrade: [
+        "InstrumentLimits",
+        "PreTradeRiskEngine",
+        "RISK_STRATEGY_ID",
+        "RiskConfig",
+        "StateChange",
+        "TradingState",
+        "parse_interval",
     ],
     sapphire.risk: [
         "LikelihoodRatioTest",
