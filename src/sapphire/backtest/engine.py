@@ -19,15 +19,17 @@ left to act on; such an order ends the run as submitted, which the orders table 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 
 from sapphire.backtest import collect
+from sapphire.backtest.book_feed import BookFeed, BookStream, l2_stream, l3_stream, new_book
 from sapphire.backtest.config import BacktestConfig, VenueConfig
 from sapphire.backtest.equity import grid_equity, with_start_and_end
-from sapphire.backtest.kinds import BAR, QUOTE, TRADE
+from sapphire.backtest.kinds import BAR, L2_BOOK, QUOTE, TRADE
 from sapphire.backtest.replay import Replay, no_cyclic_gc, prepare_kernel
 from sapphire.backtest.streams import Stream, Timeline, merge
 from sapphire.core.enums import BarSource, DataType
@@ -37,6 +39,7 @@ from sapphire.data.bar_type import BarType
 from sapphire.engine.clock import SimulatedClock
 from sapphire.engine.kernel import Kernel, StrategyError
 from sapphire.model.account import Account
+from sapphire.sim.book_matching import L2BookMatcher, L3BookMatcher
 from sapphire.sim.market_state import MarketState
 from sapphire.sim.venue import SimulatedVenue
 
@@ -50,6 +53,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _KINDS = {DataType.QUOTES: QUOTE, DataType.TRADES: TRADE, DataType.BARS: BAR}
+_BOOK_TYPES = (DataType.L2_DELTAS, DataType.L3_ORDERS)
 
 
 class BacktestEngine:
@@ -75,6 +79,7 @@ class BacktestEngine:
         self._venues: dict[str, VenueConfig] = {}
         self._instruments: dict[InstrumentId, Instrument] = {}
         self._streams: list[Stream] = []
+        self._books: dict[InstrumentId, tuple[DataType, pa.Table, Any]] = {}
         self._strategies: list[Strategy] = []
         self.kernel: Kernel | None = None
         self._ran = False
@@ -92,15 +97,25 @@ class BacktestEngine:
         self._instruments[instrument.id] = instrument
 
     def add_data(self, table: pa.Table, data_type: DataType | str,
-                 series: InstrumentId | BarType | str | None = None) -> None:
-        """Add quotes, trades or bars in the catalog's schema (ticks and lots).
+                 series: InstrumentId | BarType | str | None = None, *,
+                 book_config: Any = None) -> None:
+        """Add quotes, trades, bars, L2 deltas or L3 orders in the catalog's schema (ticks
+        and lots).
 
-        ``series`` is the instrument id (quotes, trades) or bar type (bars); if omitted it
-        is read from the table's ``series`` metadata as written by the catalog.
+        ``series`` is the instrument id (ticks, books) or bar type (bars); if omitted it is
+        read from the table's ``series`` metadata as written by the catalog. An instrument
+        with book data matches against its book (see :mod:`~sapphire.backtest.book_feed`);
+        ``book_config`` is its :class:`~sapphire.book.integrity.L2BookConfig` or
+        :class:`~sapphire.book.l3_integrity.L3BookConfig` (default: raise on any fault; L2
+        levels set by UPDATE whether present or not).
         """
         data_type = DataType(data_type)
+        if data_type in _BOOK_TYPES:
+            self._add_book(table, data_type, series, book_config)
+            return
         if data_type not in _KINDS:
-            raise ConfigError(f"backtests replay quotes, trades or bars, not {data_type}")
+            raise ConfigError(f"backtests replay quotes, trades, bars, l2_deltas or l3_orders, "
+                              f"not {data_type}")
         key = self._series(table, data_type, series)
         kind = _KINDS[data_type]
         instrument = self._instrument(key.instrument_id if isinstance(key, BarType) else key)
@@ -110,6 +125,14 @@ class BacktestEngine:
         name = f"{data_type.value} {key}"
         self._streams.append(Stream.from_table(kind, key, instrument, table, name=name,
                                                price_scale=scale))
+
+    def _add_book(self, table: pa.Table, data_type: DataType, series: object,
+                  book_config: Any) -> None:
+        key = self._series(table, data_type, series)  # type: ignore[arg-type]
+        instrument = self._instrument(key)  # type: ignore[arg-type]
+        if instrument.id in self._books:
+            raise ConfigError(f"{instrument.id} already has book data; add it in one table")
+        self._books[instrument.id] = (data_type, table, book_config)
 
     def add_catalog_data(self, catalog: Any, data_type: DataType | str, series: str,
                          start: object = None, end: object = None) -> None:
@@ -150,7 +173,8 @@ class BacktestEngine:
         self._ran = True
         if not self._strategies:
             raise ConfigError("add a strategy before running")
-        streams = [self._clip(stream) for stream in self._streams]
+        books = self._book_streams()
+        streams = [self._clip(stream) for stream in [*self._streams, *books]]
         start = min((int(s.ts[0]) for s in streams if len(s)), default=0)
         clock = SimulatedClock(start)
         market = MarketState(len(self._instruments))
@@ -163,9 +187,11 @@ class BacktestEngine:
             kernel.data.frozen = True
             streams += self._internal_bars(kernel, streams)
             self._route(kernel, streams)
+            streams = self._delayed_views(streams)
             timeline = merge(streams)
             end = int(timeline.ts[-1]) if len(timeline) else start
-            replay = Replay(kernel, clock, market, streams, timeline, self._venue_of)
+            replay = Replay(kernel, clock, market, streams, timeline, self._venue_of,
+                            self._book_feeds(kernel, market, streams, timeline))
             with no_cyclic_gc():
                 replay.run()
         except StrategyError as exc:
@@ -196,9 +222,71 @@ class BacktestEngine:
             return stream
         first = 0 if lo is None else int(np.searchsorted(stream.ts, lo, side="left"))
         last = len(stream) if hi is None else int(np.searchsorted(stream.ts, hi, side="left"))
+        if isinstance(stream, BookStream):
+            return replace(stream, ts=stream.ts[first:last],
+                           events=np.ascontiguousarray(stream.events[:, first:last]),
+                           mids=stream.mids[first:last])
         return Stream(stream.kind, stream.key, stream.instrument, stream.ts[first:last],
                       [c[first:last] for c in stream.columns], stream.price_scale,
                       stream.internal)
+
+    def _book_streams(self) -> list[BookStream]:
+        """One stream per instrument with book data; an L2 book takes the instrument's
+        trades in (its queues move with them), so they leave the plain streams."""
+        books = []
+        for instrument_id, (data_type, table, config) in self._books.items():
+            instrument = self._instruments[instrument_id]
+            name = f"{data_type.value} {instrument_id}"
+            if data_type == DataType.L3_ORDERS:
+                books.append(l3_stream(instrument, table, name=name, config=config))
+                continue
+            trades = [s for s in self._streams if s.kind == TRADE and s.key == instrument_id]
+            for stream in trades:
+                self._streams.remove(stream)
+            books.append(l2_stream(instrument, table, trades[0] if trades else None, name=name,
+                                   config=config))
+        return books
+
+    def _delayed_views(self, streams: list[Stream]) -> list[Stream]:
+        """Under a feed latency, strategies get a later copy of each stream they read (and
+        of every book: the one in the cache); the venue matches on the originals."""
+        out = list(streams)
+        for stream in streams:
+            delay = self._venues[stream.instrument.id.venue].latency.feed_ns
+            if delay <= 0 or not (stream.subscribers or isinstance(stream, BookStream)):
+                continue
+            view = stream.delayed(delay) if isinstance(stream, BookStream) else replace(
+                stream, ts=stream.ts + delay, matching=False)
+            view.instrument_index = stream.instrument_index
+            view.subscribers, stream.subscribers = stream.subscribers, []
+            out.append(view)
+        return out
+
+    def _book_feeds(self, kernel: Kernel, market: MarketState, streams: list[Stream],
+                    timeline: Timeline) -> dict[int, BookFeed]:
+        feeds = {}
+        for sid, stream in enumerate(streams):
+            if not isinstance(stream, BookStream):
+                continue
+            venue = self._venue_objects[stream.instrument.id.venue]
+            book = new_book(stream)
+            matcher = None
+            if stream.view_of is None:
+                matcher = (L2BookMatcher if stream.kind == L2_BOOK else L3BookMatcher)(book)
+                venue.attach_book(stream.instrument_index, matcher)
+            if stream.view_of is not None or self._venues[
+                    stream.instrument.id.venue].latency.feed_ns <= 0:
+                kernel.cache.books[stream.instrument.id] = book
+            feeds[sid] = BookFeed(stream, sid, kernel, market, venue, timeline, book, matcher,
+                                  self._book_subscribers(kernel, stream))
+        return feeds
+
+    @staticmethod
+    def _book_subscribers(kernel: Kernel, stream: BookStream) -> dict[str, list[Strategy]]:
+        if stream.view_of is None and not stream.subscribers:
+            return {"quotes": [], "trades": [], "books": []}
+        return {kind: list(kernel.data.subscribers(kind, stream.key))
+                for kind in ("quotes", "trades", "books")}
 
     def _build_kernel(self, clock: SimulatedClock, market: MarketState) -> Kernel:
         index = {instrument_id: i for i, instrument_id in enumerate(self._instruments)}
@@ -245,18 +333,32 @@ class BacktestEngine:
         for instrument_id in self._instruments:
             candidates = [s for s in streams if s.instrument.id == instrument_id
                           and not s.internal]
-            best = min(candidates, key=lambda s: (s.kind != QUOTE, s.kind != TRADE), default=None)
+            best = min(candidates, key=lambda s: (not isinstance(s, BookStream), s.kind != QUOTE,
+                                                  s.kind != TRADE), default=None)
             if best is not None:
                 if best.kind == BAR and best.price_scale != 1:
                     raise ConfigError(f"{best.key}: mid-price bars cannot be matched against "
                                       "(half ticks); add quotes, trades or last/bid/ask bars")
                 best.matching = True
         kinds = {QUOTE: "quotes", TRADE: "trades", BAR: "bars"}
+        quoted = {s.key for s in streams if s.kind == QUOTE}
         for stream in streams:
             stream.instrument_index = index[stream.instrument.id]
+            if isinstance(stream, BookStream):
+                # the book serves its trades, every event, and top-of-book quotes when the
+                # instrument has no quotes of its own
+                stream.subscribers = [
+                    *kernel.data.subscribers("trades", stream.key),
+                    *kernel.data.subscribers("books", stream.key),
+                    *([] if stream.key in quoted else kernel.data.subscribers("quotes",
+                                                                              stream.key))]
+                continue
             stream.subscribers = list(kernel.data.subscribers(kinds[stream.kind], stream.key))
-        wanted = {(kind, key) for kind in kinds.values() for key in kernel.data.keys(kind)}
-        present = {(kinds[s.kind], s.key) for s in streams}
+        wanted = {(kind, key) for kind in (*kinds.values(), "books")
+                  for key in kernel.data.keys(kind)}
+        present = {(kinds[s.kind], s.key) for s in streams if not isinstance(s, BookStream)}
+        present |= {(kind, s.key) for s in streams if isinstance(s, BookStream)
+                    for kind in ("books", "trades", "quotes")}
         missing = sorted(str(key) for kind, key in wanted - present)
         if missing:
             raise ConfigError(f"subscribed to data that was not added: {', '.join(missing)}")

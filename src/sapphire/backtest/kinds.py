@@ -3,3 +3,5 @@
 QUOTE = 0
 TRADE = 1
 BAR = 2
+L2_BOOK = 3  # L2 deltas with the instrument's trades merged in
+L3_BOOK = 4  # market-by-order events

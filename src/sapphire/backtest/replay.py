@@ -3,7 +3,8 @@
 :func:`~sapphire.backtest.replay_nb.scan_nb` runs through the merged timeline and returns
 at the first event Python must handle (subscribed, could trigger or fill a working order,
 or scheduled work is due). Runs of subscribed events are then handled in one inner loop,
-each through its stream's :mod:`~sapphire.backtest.feeds` feed.
+each through its stream's :mod:`~sapphire.backtest.feeds` feed. Book streams are replayed
+by their :class:`~sapphire.backtest.book_feed.BookFeed`, a run of events per call.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sapphire.backtest.kinds import BAR, QUOTE, TRADE
 from sapphire.sim.market_state import MarketState
 
 if TYPE_CHECKING:
+    from sapphire.backtest.book_feed import BookFeed
     from sapphire.backtest.streams import Stream, Timeline
     from sapphire.engine.clock import SimulatedClock
     from sapphire.engine.kernel import Kernel
@@ -59,27 +61,36 @@ class Replay:
 
     def __init__(self, kernel: Kernel, clock: SimulatedClock, market: MarketState,
                  streams: list[Stream], timeline: Timeline,
-                 venue_of: Callable[[Stream], SimulatedVenue]) -> None:
+                 venue_of: Callable[[Stream], SimulatedVenue],
+                 book_feeds: dict[int, BookFeed] | None = None) -> None:
         self.kernel = kernel
         self.clock = clock
         self.market = market
         self.streams = streams
         self.timeline = timeline
         self.venues = [venue_of(stream) for stream in streams]
-        stream_table = np.array([[s.kind, s.instrument_index, s.matching, bool(s.subscribers)]
-                                 for s in streams], dtype=np.int64).reshape(-1, 4)
+        self.book_feeds = book_feeds or {}
+        books = self.book_feeds
+        stream_table = np.array([[s.kind, s.instrument_index, s.matching,
+                                  bool(s.subscribers) or i in books]
+                                 for i, s in enumerate(streams)], dtype=np.int64).reshape(-1, 4)
         self.scan_args = (timeline.ts, timeline.stream, timeline.row, stream_table,
                           np.stack(timeline.columns), market.table)
-        self.python = [bool(s.subscribers) for s in streams]
+        #: per stream: 0 compiled only, 1 each event to Python, 2 a book (runs of events)
+        self.python = [2 if i in books else int(bool(s.subscribers))
+                       for i, s in enumerate(streams)]
         kinds = {QUOTE: QuoteFeed, TRADE: TradeFeed, BAR: BarFeed}
         self.feeds = [kinds[s.kind](s, kernel, market, self.venues[i])
-                      for i, s in enumerate(streams)]
+                      for i, s in enumerate(streams) if i not in books]
 
     def run(self) -> None:
         from sapphire.backtest.replay_nb import scan_nb
 
         timeline, clock, python = self.timeline, self.clock, self.python
-        handlers = [feed.handle for feed in self.feeds]
+        feeds = iter(self.feeds)
+        handlers = [_no_handler if python[i] == 2 else next(feeds).handle
+                    for i in range(len(self.streams))]
+        books = self.book_feeds
         kernel = self.kernel
         timed = kernel.metrics.enabled
         n = len(timeline)
@@ -100,6 +111,9 @@ class Replay:
                 row_l = timeline.local_row[w_lo:w_hi].tolist()
             j = i - w_lo
             due = pending[0][0] if pending else never
+            if python[stream_l[j]] == 2 and ts_l[j] < due:
+                i = books[stream_l[j]].run(i)
+                continue
             if not (python[stream_l[j]] and ts_l[j] < due):
                 i = scan_nb(i, due, *args)
                 if i >= n:
@@ -111,6 +125,9 @@ class Replay:
                 if ts >= due:
                     clock.run_due(ts)
                 clock.set_time(ts)
+                if python[stream_l[j]] == 2:
+                    i = books[stream_l[j]].run(i)
+                    continue
                 if timed:
                     kernel.event_t0 = perf_counter_ns()
                 handlers[stream_l[j]](row_l[j], ts)
@@ -121,7 +138,7 @@ class Replay:
             while j < limit:
                 stream = stream_l[j]
                 ts = ts_l[j]
-                if not python[stream] or ts >= (pending[0][0] if pending else never):
+                if python[stream] != 1 or ts >= (pending[0][0] if pending else never):
                     break
                 clock.time_ns = ts
                 if timed:
@@ -129,3 +146,8 @@ class Replay:
                 handlers[stream](row_l[j], ts)
                 j += 1
             i = w_lo + j
+
+
+def _no_handler(row: int, ts: int) -> None:
+    """Book streams are replayed by their BookFeed, never one event at a time."""
+    raise AssertionError("a book event reached the per-event handlers")

@@ -1,9 +1,10 @@
 """Market data streams of a backtest and their merge into one timeline.
 
-A stream is one series (an instrument's quotes or trades, or one bar type) as int64
-columns. Streams merge by timestamp; at equal timestamps bars come first (a bar stamped
-``t`` closed before anything at ``t``, which belongs to the next bar), then quotes, then
-trades, then the order the streams were added, then row order. The merge is therefore
+A stream is one series (an instrument's quotes or trades, one bar type, or an
+instrument's book events, see :mod:`~sapphire.backtest.book_feed`) as int64 columns.
+Streams merge by timestamp; at equal timestamps bars come first (a bar stamped ``t``
+closed before anything at ``t``, which belongs to the next bar), then quotes and book
+events, then trades, then the order the streams were added, then row order. The merge is therefore
 deterministic.
 
 Python objects (:class:`~sapphire.model.market.Quote` and friends) are built only for
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from sapphire.backtest.kinds import BAR, QUOTE, TRADE
+from sapphire.backtest.kinds import BAR, L2_BOOK, L3_BOOK, QUOTE, TRADE
 from sapphire.core.errors import DataValidationError, SchemaError
 from sapphire.model.market import Trade
 
@@ -32,7 +33,7 @@ COLUMNS = {
     TRADE: ("price", "size", "aggressor_side", None),
     BAR: ("open", "high", "low", "close", "volume"),
 }
-_PRIORITY = {BAR: 0, QUOTE: 1, TRADE: 2}
+_PRIORITY = {BAR: 0, QUOTE: 1, L2_BOOK: 1, L3_BOOK: 1, TRADE: 2}
 _WINDOW = 65_536
 
 
@@ -65,13 +66,13 @@ class Stream:
         missing = [column for column in ["ts_event", *names] if column not in table.column_names]
         if missing:
             raise SchemaError(f"{name}: missing columns {missing}")
-        ts = _int64(table, "ts_event")
+        ts = int64_column(table, "ts_event")
         backwards = np.flatnonzero(np.diff(ts) < 0)
         if backwards.size:
             row = int(backwards[0]) + 2
             raise DataValidationError("timestamps go backwards", source=name, row=row,
                                       column="ts_event", value=int(ts[row - 1]))
-        return cls(kind, key, instrument, ts, [_int64(table, column) for column in names],
+        return cls(kind, key, instrument, ts, [int64_column(table, column) for column in names],
                    price_scale=price_scale, internal=internal)
 
     def __len__(self) -> int:
@@ -181,7 +182,8 @@ def merge(streams: list[Stream]) -> Timeline:
     return Timeline(ts, stream, row, row - base[stream], base, flat)
 
 
-def _int64(table: pa.Table, name: str) -> np.ndarray:
+def int64_column(table: pa.Table, name: str) -> np.ndarray:
+    """Column ``name`` as contiguous int64 (it must hold integers)."""
     column = table.column(name)
     if not (pa.types.is_integer(column.type)):
         raise SchemaError(f"column {name!r} must hold integers (ticks, lots or ns), "

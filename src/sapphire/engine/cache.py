@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sapphire.core.errors import UnknownInstrumentError
 from sapphire.core.identifiers import InstrumentId
@@ -25,6 +25,8 @@ class Cache:
         self.quotes: dict[InstrumentId, Quote] = {}
         self.trades: dict[InstrumentId, Trade] = {}
         self.bars: dict[object, Bar] = {}
+        #: order books by instrument id (as the strategies see them: after the feed latency)
+        self.books: dict[InstrumentId, Any] = {}
         self._positions: Callable[[], list[Position]] = list
 
     def link_positions(self, source: Callable[[], list[Position]]) -> None:
@@ -35,6 +37,16 @@ class Cache:
         """Open positions (in one instrument, or all)."""
         return [p for p in self._positions()
                 if instrument_id is None or p.instrument_id == instrument_id]
+
+    def book(self, instrument_id: InstrumentId | str) -> Any:
+        """The order book of ``instrument_id`` (an ``L2Book`` or ``L3Book``; read it, never
+        change it)."""
+        key = InstrumentId.parse(instrument_id) if isinstance(instrument_id, str) else instrument_id
+        try:
+            return self.books[key]
+        except KeyError:
+            raise UnknownInstrumentError(f"no order book for {instrument_id}: add its L2 or "
+                                         "L3 data to the engine") from None
 
     def add_instrument(self, instrument: Instrument) -> None:
         self._instruments[instrument.id] = instrument

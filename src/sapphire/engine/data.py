@@ -14,12 +14,12 @@ from sapphire.core.errors import ConfigError
 if TYPE_CHECKING:
     from sapphire.strategy.strategy import Strategy
 
-KINDS = ("quotes", "trades", "bars")
+KINDS = ("quotes", "trades", "bars", "books")
 
 
 class DataEngine:
-    """Subscriptions by kind (``quotes``, ``trades``, ``bars``) and key (instrument id or
-    bar type)."""
+    """Subscriptions by kind (``quotes``, ``trades``, ``bars``, ``books``) and key
+    (instrument id or bar type)."""
 
     def __init__(self) -> None:
         self._subscribers: dict[str, dict[object, list[Strategy]]] = {

@@ -55,14 +55,18 @@ class FillDice:
 
 
 class LatencyModel(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Delays, in ns, between a strategy sending a command and the venue acting on it."""
+    """Delays, in ns: between a strategy sending a command and the venue acting on it
+    (``submit_ns``, ``modify_ns``, ``cancel_ns``), and between the venue's market data and
+    the strategy seeing it (``feed_ns``: quotes, trades, bars and order books reach
+    strategies that much later, while the venue matches on the data as it happens)."""
 
     submit_ns: int = 0
     modify_ns: int = 0
     cancel_ns: int = 0
+    feed_ns: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("submit_ns", "modify_ns", "cancel_ns"):
+        for name in ("submit_ns", "modify_ns", "cancel_ns", "feed_ns"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
                 raise ConfigError(

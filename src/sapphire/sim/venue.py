@@ -31,12 +31,13 @@ Funds, checked on arrival (reduce-only orders need none and reserve none):
 Hedging accounts book every fill of one order to one position (the one ``position_id``
 names, or the one the order's first fill opened); fills report the position's id.
 
-Where order-book matching plugs in: only :meth:`SimulatedVenue._take` (an order that takes
-liquidity: here one price and the displayed size) and :meth:`SimulatedVenue._rest` (a
-resting order the market reached: here its own price and the displayed size) decide prices
-and quantities. A book-backed venue replaces those two with a walk of the book level by
-level and a queue-position model; triggers, time in force, funds, accounts and events stay
-as they are.
+Order books: an instrument replayed from L2 or L3 book data gets a
+:class:`~sapphire.sim.book_matching.BookMatcher` (:meth:`SimulatedVenue.attach_book`). Only
+two places ask it: :meth:`SimulatedVenue._liquidity` (an order that takes walks the other
+side level by level, a fill per level at that level's price, up to its limit) and
+:meth:`SimulatedVenue._rest` (a resting limit fills as its queue position allows); triggers,
+time in force, funds, accounts and events stay as they are. Without a book the touch is one
+level: its price and displayed size.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ from sapphire.sim.models import FillDice, FillModel, LatencyModel
 
 if TYPE_CHECKING:
     from sapphire.model.instruments import Instrument
+    from sapphire.sim.book_matching import BookMatcher
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +115,7 @@ class SimulatedVenue:
         self._trade_count = 0
         # hedging: the position each order's first fill opened, for its later fills
         self._order_positions: dict[str, str] = {}
+        self._books: dict[int, BookMatcher] = {}
 
     # -- set-up -----------------------------------------------------------------------------
 
@@ -124,6 +127,13 @@ class SimulatedVenue:
         self._fee_rates[instrument.id] = (float(instrument.maker_fee),
                                           float(instrument.taker_fee))
         self._working[index] = []
+
+    def attach_book(self, index: int, matcher: BookMatcher) -> None:
+        """Match instrument ``index`` against an order book (see the module docstring)."""
+        self._books[index] = matcher
+
+    def book_matcher(self, index: int) -> BookMatcher | None:
+        return self._books.get(index)
 
     def working_list(self, index: int) -> list[Order]:
         """The live list of orders working in instrument ``index`` (read, never change it):
@@ -322,11 +332,25 @@ class SimulatedVenue:
             self._take(order, index)
         else:
             self._rest(order, index, bid, ask)
+        if index in self._books:
+            self._queue(order, index)
         if arriving and order.time_in_force in (TimeInForce.IOC, TimeInForce.FOK) \
                 and not order.is_closed:
             self._close(order, index, OrderCanceled(
                 order_id=order.order_id, ts_event=self._now(),
                 reason=f"{order.time_in_force.value.upper()} remainder not filled at once"))
+
+    def _queue(self, order: Order, index: int) -> None:
+        """Keep the book's queue table in step with ``order`` (a resting limit holds a place)."""
+        book = self._books[index]
+        resting = (not order.is_closed and order.price is not None
+                   and not matching.works_as_market(order)
+                   and (not order.type.has_trigger or order.triggered)
+                   and order in self._working[index])
+        if resting:
+            book.track(order)
+        else:
+            book.untrack(order)
 
     def _trail(self, order: Order, bid: int, ask: int) -> None:
         trigger = matching.trailed_trigger(order, bid, ask)
@@ -350,36 +374,55 @@ class SimulatedVenue:
         return bool(self.market.bid[index] >= price)
 
     def _take(self, order: Order, index: int) -> None:
-        """Fill against the touch as a taker."""
+        """Fill as a taker: level by level through the liquidity on offer, up to the limit."""
         buy = order.side == Side.BUY
-        available = self._available(index, buy)
-        price = int(self.market.ask[index] if buy else self.market.bid[index])
+        levels = self._liquidity(order, index, buy)
+        available = sum(lots for _, lots in levels)
         if order.time_in_force == TimeInForce.FOK and available < order.leaves:
             self._close(order, index, OrderCanceled(
                 order_id=order.order_id, ts_event=self._now(),
                 reason=f"FOK needs {order.leaves} lots, {available} available"))
             return
-        lots = min(order.leaves, available)
-        if lots <= 0:
-            return
-        if self._dice.slips():
-            price += 1 if buy else -1
-        self._consume(index, buy, self._fill(order, index, lots, price, "taker"))
+        for price, lots in levels:
+            lots = min(order.leaves, lots)
+            if lots <= 0 or order.is_closed:
+                return
+            if self._dice.slips():
+                price += 1 if buy else -1
+            self._consume(index, buy, price, self._fill(order, index, lots, price, "taker"))
+
+    def _liquidity(self, order: Order, index: int, buy: bool) -> list[tuple[int, int]]:
+        """(price, lots) an order may take now, best first: the book's levels within its
+        limit, or the touch (one level) without a book."""
+        book = self._books.get(index)
+        if book is not None and self.fill_model.displayed_size_only:
+            limit = None if matching.works_as_market(order) else (
+                order.price if not order.type.has_trigger else matching.limit_after_trigger(order))
+            return book.liquidity(buy, limit)
+        price = int(self.market.ask[index] if buy else self.market.bid[index])
+        return [(price, self._available(index, buy))]
 
     def _rest(self, order: Order, index: int, bid: int, ask: int) -> None:
-        """A resting limit: fill at its own price as a maker if the market crossed it."""
-        cross = matching.crossing(order, bid, ask)
-        if cross == 0 or (cross == 1 and not self._dice.fills_on_touch()):
+        """A resting limit: fill at its own price as a maker if the market crossed it (or,
+        with a book, as far as its queue position allows)."""
+        if order.price is None:
             return
-        buy = order.side == Side.BUY
-        available = self._available(index, buy)
-        lots = min(order.leaves, available)
-        if lots <= 0 or order.price is None:
-            return
-        self._consume(index, buy, self._fill(order, index, lots, order.price, "maker"))
+        book = self._books.get(index)
+        if book is not None:
+            lots = book.resting_fill(order)
+        else:
+            cross = matching.crossing(order, bid, ask)
+            if cross == 0 or (cross == 1 and not self._dice.fills_on_touch()):
+                return
+            lots = min(order.leaves, self._available(index, order.side == Side.BUY))
+        if lots > 0:
+            self._fill(order, index, lots, order.price, "maker")
 
-    def _consume(self, index: int, buy: bool, lots: int) -> None:
-        """Take ``lots`` off the displayed size a later order at the same point sees."""
+    def _consume(self, index: int, buy: bool, price: int, lots: int) -> None:
+        """Take ``lots`` off what a later order at the same point sees."""
+        book = self._books.get(index)
+        if book is not None:
+            book.consume(buy, price, lots)
         if buy:
             self.market.ask_lots[index] -= lots
         else:
@@ -421,6 +464,8 @@ class SimulatedVenue:
             self._working[index].remove(order)
             self._refresh(index)
         self._emit(event)
+        if index in self._books:
+            self._queue(order, index)  # fewer lots keep the place; a filled order leaves
         self._cancel_stale_reduce_only(order.instrument_id, index)
         return lots
 
@@ -443,6 +488,8 @@ class SimulatedVenue:
     def _close(self, order: Order, index: int, event: OrderEvent) -> None:
         if order in self._working[index]:
             self._working[index].remove(order)
+        if index in self._books:
+            self._books[index].untrack(order)
         self._order_positions.pop(order.order_id, None)
         self._emit(event)
         self._refresh(index)

@@ -123,6 +123,9 @@ class Strategy:
     def on_bar(self, bar: Bar) -> None:
         """A subscribed bar closed."""
 
+    def on_book(self, book: Any) -> None:
+        """A subscribed order book changed (an ``L2Book`` or ``L3Book``, read-only)."""
+
     def on_order_event(self, event: OrderEvent) -> None:
         """Any event of one of this strategy's orders (fills included)."""
 
@@ -139,6 +142,12 @@ class Strategy:
 
     def subscribe_trades(self, instrument_id: InstrumentId | str) -> None:
         self.kernel.data.subscribe("trades", _instrument_id(instrument_id), self)
+
+    def subscribe_book(self, instrument_id: InstrumentId | str) -> None:
+        """The instrument's order book after every message of its data and every trade
+        (``on_book``). The book itself is in the cache whether or not you subscribe:
+        ``self.cache.book(instrument_id)``."""
+        self.kernel.data.subscribe("books", _instrument_id(instrument_id), self)
 
     def subscribe_bars(self, bar_type: BarType | str) -> None:
         """Bars of ``bar_type``: imported ones (``-external``) or built by the engine from

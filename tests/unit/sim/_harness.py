@@ -115,6 +115,8 @@ class Script(Strategy):
             self.subscribe_quotes(self.instrument_id)
         elif self.kind == "trades":
             self.subscribe_trades(self.instrument_id)
+        elif self.kind == "books":
+            self.subscribe_book(self.instrument_id)
         else:
             self.subscribe_bars(self.bar_type)
         if 0 in self.steps:
@@ -134,6 +136,9 @@ class Script(Strategy):
 
     def on_bar(self, bar: Any) -> None:
         self._step(bar.ts_event)
+
+    def on_book(self, book: Any) -> None:
+        self._step(self.now())
 
     def on_order_event(self, event: OrderEvent) -> None:
         self.events.append(event)
