@@ -384,7 +384,7 @@ class BacktestEngine:
             positions=collect.positions_table(accounts), equity=equity,
             prices=collect.price_paths(streams, self.config.price_points),
             statistics=compute_statistics(equity, fills, start_ns=start, end_ns=end),
-            errors=errors)
+            trading_states=collect.trading_states_table(kernel), errors=errors)
 
 
     def _equity(self, kernel: Kernel, streams: list[Stream], start: int, end: int) -> pa.Table:

@@ -111,11 +111,13 @@ def _figure(result: BacktestResult, max_points: int) -> Any:
 
     instruments = list(dict.fromkeys([
         *result.prices, *result.fills.column("instrument_id").to_pylist()]))
-    rows = 2 + len(instruments)
-    heights = [0.35, 0.15] + [0.5 / max(len(instruments), 1)] * len(instruments)
+    rows = 2 + 2 * len(instruments)
+    share = 0.5 / max(len(instruments), 1)
+    heights = [0.35, 0.15] + [0.7 * share, 0.3 * share] * len(instruments)
+    titles = [title for i in instruments for title in (f"{i} price", f"{i} inventory")]
     figure = make_subplots(
         rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.03, row_heights=heights,
-        subplot_titles=["Equity", "Drawdown", *[f"{i} price" for i in instruments]])
+        subplot_titles=["Equity", "Drawdown", *titles])
     ts = result.equity.column("ts").to_numpy()
     equity = result.equity.column("equity").to_numpy()
     x, y = _thin(ts, equity, max_points)
@@ -124,8 +126,9 @@ def _figure(result: BacktestResult, max_points: int) -> Any:
     x, y = _thin(ts, -100.0 * drawdown(equity), max_points)
     figure.add_scatter(x=_times(x), y=y, name="Drawdown", mode="lines", fill="tozeroy",
                        row=2, col=1, line={"color": _SELL_COLOUR})
-    for row, instrument in enumerate(instruments, start=3):
-        _add_instrument(figure, result, instrument, row, max_points)
+    for k, instrument in enumerate(instruments):
+        _add_instrument(figure, result, instrument, 3 + 2 * k, max_points)
+        _add_inventory(figure, result, instrument, 4 + 2 * k)
     figure.update_yaxes(title_text=result.base_currency, row=1, col=1)
     figure.update_yaxes(title_text="%", row=2, col=1)
     figure.update_layout(height=320 * rows, hovermode="x unified", template="plotly_white",
@@ -155,6 +158,17 @@ def _add_instrument(figure: Any, result: BacktestResult, instrument: str, row: i
             x=_times(chosen.column("ts_event").to_numpy()), y=chosen.column("price").to_numpy(),
             name=f"{instrument} {label}", mode="markers", row=row, col=1, customdata=details,
             hovertemplate=_FILL_HOVER, marker={"symbol": symbol, "color": colour, "size": 9})
+
+
+def _add_inventory(figure: Any, result: BacktestResult, instrument: str, row: int) -> None:
+    """The position after each fill, held until the next (a step line from zero)."""
+    fills = result.fills.filter(pc.equal(result.fills.column("instrument_id"), instrument))
+    ts = np.concatenate([[result.start_ns], fills.column("ts_event").to_numpy(),
+                         [result.end_ns]])
+    held = fills.column("position_after").to_numpy()
+    position = np.concatenate([[0.0], held, held[-1:] if len(held) else [0.0]])
+    figure.add_scatter(x=_times(ts), y=position, name=f"{instrument} inventory", mode="lines",
+                       line={"shape": "hv", "color": "#762a83"}, row=row, col=1)
 
 
 def _thin(ts: np.ndarray, values: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:

@@ -106,9 +106,7 @@ def resolve_strategy(path: str) -> type[Strategy]:
 def run_from_catalog(catalog: Catalog, run: RunFile, strategy_path: str | None = None
                      ) -> BacktestResult:
     """Build the engine from ``run``, replay the catalog's data, return the result."""
-    import dataclasses
 
-    from sapphire.backtest import collect
     from sapphire.backtest.engine import BacktestEngine
     from sapphire.risk.pretrade import PreTradeRiskEngine
 
@@ -136,10 +134,7 @@ def run_from_catalog(catalog: Catalog, run: RunFile, strategy_path: str | None =
     engine.add_strategy(strategy)
     config = {"strategy": name, "params": msgspec.to_builtins(strategy.config),
               "run": msgspec.to_builtins(run)}
-    result = engine.run(strategy_name=name, run_config=config)
-    if risk is None or engine.kernel is None:
-        return result
-    return dataclasses.replace(result, trading_states=collect.trading_states_table(engine.kernel))
+    return engine.run(strategy_name=name, run_config=config)
 
 
 def save_run(result: BacktestResult, catalog_root: Path) -> tuple[Path, Path]:

@@ -14,9 +14,10 @@ Python at the first event Python must handle, with the reasons as bits:
 * :data:`R_BOOK`: the book returned a code (an integrity fault, more room needed, a
   resynchronisation); ``NEED_CAPACITY`` events are not applied.
 
-The touch is read where a message ends (a row flagged LAST): inside a message the book
-passes through states the venue never showed (a new best bid before the old best ask is
-deleted), which must neither fill nor trigger anything.
+The touch is read where a message ends (a row flagged LAST) and along a snapshot (some
+vendors' snapshots have no LAST row, and a quiet market may send nothing after one):
+inside a message the book passes through states the venue never showed (a new best bid
+before the old best ask is deleted), which must neither fill nor trigger anything.
 
 Queue models (positions in lots):
 
@@ -47,6 +48,7 @@ from sapphire.book import l3_layout as L3  # noqa: N812  (as the books do)
 from sapphire.book.layout import (
     DELETE,
     F_LAST,
+    F_SNAPSHOT,
     LADDER,
     M_APPLIED,
     M_BEST,
@@ -135,8 +137,9 @@ def _trade_hits(queue: np.ndarray, aggressor: int, price: int, size: int, bid: i
         if through:
             add = room
         elif price == mine:
-            if l3:
-                queue[q, Q_AHEAD] = l3_nb.queue_nb(book, queue[q, Q_OID])[1]
+            if l3:  # the book's FIFO count (everyone, if a CLEAR took our order out)
+                found, lots, _ = l3_nb.queue_nb(book, queue[q, Q_OID])
+                queue[q, Q_AHEAD] = lots if found else l3_nb.size_at_nb(book, passive, mine)[0]
             ahead = queue[q, Q_AHEAD]
             if size > ahead:
                 add = min(room, size - ahead)
@@ -236,7 +239,7 @@ def l2_run_nb(i, due, ev_ts, ev_stream, ev_local, sid, rows, book, queue, touch,
                 for q in range(1, queue[0, 0] + 1):
                     if queue[q, Q_SIDE] == side and queue[q, Q_PRICE] == price:
                         _requeue(queue, q, before, after)
-            if (rows[E_FLAGS, r] & F_LAST) == 0:  # mid-message: the touch is not settled
+            if (rows[E_FLAGS, r] & (F_LAST | F_SNAPSHOT)) == 0:  # mid-message: not settled
                 i += 1
                 continue
             has_bid = book[M_NLAD] > 0
@@ -286,7 +289,8 @@ def l3_run_nb(i, due, ev_ts, ev_stream, ev_local, sid, rows, book, queue, touch,
             return i, reason | R_BOOK, code
         if code == L3.RESYNCED:
             reason |= R_BOOK
-        if action != L3.TRADE and action != L3.FILL and (rows[O_FLAGS, r] & L3.F_LAST) != 0:
+        if action != L3.TRADE and action != L3.FILL and (
+                rows[O_FLAGS, r] & (L3.F_LAST | L3.F_SNAPSHOT)) != 0:
             bid, bid_lots, _ = l3_nb.best_nb(book, _BUY)
             ask, ask_lots, _ = l3_nb.best_nb(book, _SELL)
             two_sided = bid_lots > 0 and ask_lots > 0

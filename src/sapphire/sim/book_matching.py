@@ -200,8 +200,13 @@ class L3BookMatcher(BookMatcher):
     def _ahead(self, row: int) -> int:
         from sapphire.book import l3_nb
 
-        found, lots, _ = l3_nb.queue_nb(self.book._state, int(self.queue.array[row, Q_OID]))
-        return int(lots) if found else 0
+        table = self.queue.array
+        found, lots, _ = l3_nb.queue_nb(self.book._state, int(table[row, Q_OID]))
+        if found:
+            return int(lots)
+        # a CLEAR (a new snapshot) took our order out: behind everyone, as on arrival
+        return int(l3_nb.size_at_nb(self.book._state, int(table[row, Q_SIDE]),
+                                    int(table[row, Q_PRICE]))[0])
 
     def _displayed(self, side: int, price: int) -> int:
         return 0  # the book's queue says what is ahead (see _ahead)

@@ -33,8 +33,19 @@ def test_report_is_self_contained(report):
 def test_report_has_the_traces(report):
     names = re.findall(r'"name":"([^"]*)"', report)
     assert names == ["Equity", "Drawdown", "A.SIM price", "A.SIM buys", "A.SIM sells",
-                     r"B\u002fX.SIM price", r"B\u002fX.SIM buys", r"B\u002fX.SIM sells",
-                     "B.SIM buys", "B.SIM sells"]
+                     "A.SIM inventory", r"B\u002fX.SIM price", r"B\u002fX.SIM buys",
+                     r"B\u002fX.SIM sells", r"B\u002fX.SIM inventory", "B.SIM buys",
+                     "B.SIM sells", "B.SIM inventory"]
+
+
+def test_inventory_steps_through_the_position_after_each_fill():
+    # A.SIM of MIXED_FILLS: flat at the start (0), then 2, 3, 0, -2, 3, 0 after its fills
+    # at 100..600, held to the end of the run (1000)
+    trace = {t.name: t for t in _figure(make_result(), 100).data}["A.SIM inventory"]
+    assert np.asarray(trace.x).astype(np.int64).tolist() == [0, 100, 200, 300, 400, 500, 600,
+                                                              1000]
+    assert list(trace.y) == [0.0, 2.0, 3.0, 0.0, -2.0, 3.0, 0.0, 0.0]
+    assert trace.line.shape == "hv"
 
 
 def test_chart_marks_fills_at_their_times_and_prices():

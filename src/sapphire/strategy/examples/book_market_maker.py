@@ -1,7 +1,8 @@
 """A market maker that quotes the touch of the order book on a timer.
 
 Rule, every ``interval_ns`` (the quoting loop hftbacktest's examples run, so the two can
-be compared on the same events): read the best bid and ask from the book, and for each side
+be compared on the same events): read the best bid and ask from the book (and do nothing
+while a side is empty or the book is crossed, as in a pre-open auction), and for each side
 
 * when the position leaves room for one more ``quote_size`` on that side (below
   ``max_position`` long for the bid, above ``-max_position`` for the ask), keep exactly one
@@ -64,7 +65,7 @@ class BookMarketMaker(Strategy):
     def on_timer(self, timer: TimerEvent) -> None:
         book = self.cache.book(self.instrument_id)
         bid, ask = book.best_bid_price(), book.best_ask_price()
-        if bid is None or ask is None:
+        if bid is None or ask is None or bid >= ask:  # one side empty, or a crossed auction book
             return
         position = self.position_lots(self.instrument_id)
         skew = (position // self._size) * self.config.skew_ticks
