@@ -101,9 +101,11 @@ class BookMatcher:
         row = queue.row(order)
         lots = queue.take_fill(row)
         buy = order.side == Side.BUY
+        price = order.price
+        assert price is not None  # only limit orders rest
         best = self._best(_ASK if buy else _BID)
-        reached = best is not None and (best <= order.price if buy else best >= order.price)
-        offered = sum(size for _, size in self.liquidity(buy, order.price)) if reached else 0
+        reached = best is not None and (best <= price if buy else best >= price)
+        offered = sum(size for _, size in self.liquidity(buy, price)) if reached else 0
         if offered:
             table = queue.array
             ahead = self._ahead(row)
