@@ -32,8 +32,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _machine import machine_info
-from bench_book import make_deltas, sapphire_batch, sapphire_single
+from bench_book import CONFIG, make_deltas, sapphire_single
 from bench_book_l3 import batch_seconds, book_changing, databento, single_seconds
+from book_peers.common import batch_seconds as l2_batch_seconds
+from book_peers.common import cached
+from sapphire.book import L2Book
 from sapphire.book.l3_integrity import DATABENTO_MBO
 
 HERE = Path(__file__).parent
@@ -41,18 +44,6 @@ CACHE = HERE / ".cache"
 RESULTS = HERE / "results" / "book.json"
 PEER_PYTHON = HERE / ".env-hftbacktest" / "bin" / "python"
 PEER = HERE / "book_peers" / "hftbacktest_replay.py"
-
-
-def cached(path: Path, make) -> dict[str, np.ndarray] | None:
-    """Write ``make()`` to ``path`` once; return the columns as loaded from the file."""
-    if not path.exists():
-        columns = make()
-        if columns is None:
-            return None
-        CACHE.mkdir(exist_ok=True)
-        np.savez(path, **columns)
-    with np.load(path) as data:
-        return {name: data[name] for name in data.files}
 
 
 def peer(kind: str, path: Path, tick: float, repeats: int) -> dict:
@@ -66,7 +57,7 @@ def l2(rows: int, single_rows: int, repeats: int) -> dict:
     deltas = cached(path, lambda: make_deltas(rows))
     assert deltas is not None
     other = peer("l2", path, 0.01, repeats)
-    batch_s, book = sapphire_batch(deltas, repeats)
+    batch_s, book = l2_batch_seconds(lambda: L2Book(CONFIG), deltas, repeats)
     single_s = sapphire_single({k: v[:single_rows] for k, v in deltas.items()}, repeats)
     ours = (book.best_bid_price(), book.best_ask_price(), book.best_bid_size(),
             book.best_ask_size())

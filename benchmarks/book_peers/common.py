@@ -49,3 +49,15 @@ def run_peer(script: str, rows: dict[str, np.ndarray], *args: object) -> dict | 
         out = subprocess.run([str(PEER_PYTHON), str(HERE / script), str(path),
                               *map(str, args)], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def cached(path: Path, make) -> dict[str, np.ndarray] | None:
+    """Write ``make()`` to ``path`` once; return the columns as loaded from the file."""
+    if not path.exists():
+        columns = make()
+        if columns is None:
+            return None
+        path.parent.mkdir(exist_ok=True)
+        np.savez(path, **columns)
+    with np.load(path) as data:
+        return {name: data[name] for name in data.files}

@@ -115,8 +115,7 @@ def cached_mm_events(n_events: int, seed: int = 1) -> dict[str, np.ndarray]:
     """Return :func:`make_mm_events`, written once to ``benchmarks/.cache/mm_<n>_<seed>.npz``."""
     _check_int("n_events", n_events, 1)
     _check_int("seed", seed, 0)
-    # Imported here: that script pulls in the book benchmarks, which make_mm_events needs not.
-    from bench_book_hftbacktest import cached
+    from book_peers.common import cached
 
     columns = cached(cache_path(n_events, seed), lambda: make_mm_events(n_events, seed))
     assert columns is not None  # make_mm_events always returns columns

@@ -171,17 +171,21 @@ def _requeue(queue: np.ndarray, q: int, before: int, after: int) -> None:
 
 @nb.njit(cache=True, inline="always")
 def _touch(touch: np.ndarray, market: np.ndarray, k: int, wants: int, bid: int, ask: int,
-           bid_lots: int, ask_lots: int, two_sided: bool) -> int:
-    """Record the new touch; return the stop reasons it gives."""
+           bid_lots: int, ask_lots: int, two_sided: bool, last: bool) -> int:
+    """Record the new touch; return the stop reasons it gives. Only a message's end
+    (``last``) counts as a touch strategies hear of; the venue matches on snapshots too."""
     reason = 0
-    if two_sided:
-        touch[T_SEEN] = 1
-    if (bid != touch[T_BID] or ask != touch[T_ASK] or bid_lots != touch[T_BID_LOTS]
-            or ask_lots != touch[T_ASK_LOTS]):
-        touch[T_BID], touch[T_ASK] = bid, ask
-        touch[T_BID_LOTS], touch[T_ASK_LOTS] = bid_lots, ask_lots
-        if wants & W_TOUCH:
-            reason = R_TOUCH
+    if last:
+        if two_sided:
+            touch[T_SEEN] = 1
+        if (bid != touch[T_BID] or ask != touch[T_ASK] or bid_lots != touch[T_BID_LOTS]
+                or ask_lots != touch[T_ASK_LOTS]):
+            touch[T_BID], touch[T_ASK] = bid, ask
+            touch[T_BID_LOTS], touch[T_ASK_LOTS] = bid_lots, ask_lots
+            if wants & W_TOUCH:
+                reason = R_TOUCH
+        if wants & W_EVERY:
+            reason |= R_EVERY
     if wants & W_MATCH:
         market[k, BID], market[k, ASK] = bid, ask
         market[k, BID_LOTS], market[k, ASK_LOTS] = bid_lots, ask_lots
@@ -213,9 +217,11 @@ def l2_run_nb(i, due, ev_ts, ev_stream, ev_local, sid, rows, book, queue, touch,
         side = rows[E_SIDE, r]
         price = rows[E_PRICE, r]
         size = rows[E_SIZE, r]
-        reason = R_EVERY if wants & W_EVERY else 0
+        reason = 0
         code = 0
         if rows[E_KIND, r] == TRADE:
+            if wants & W_EVERY:
+                reason |= R_EVERY
             if match and queue[0, 0] > 0 and _trade_hits(queue, side, price, size, touch[T_BID],
                                                         touch[T_ASK], book, False) > 0:
                 reason |= R_FILL
@@ -254,7 +260,7 @@ def l2_run_nb(i, due, ev_ts, ev_stream, ev_local, sid, rows, book, queue, touch,
                 ask = -(book[M_LO + 1] + book[M_BEST + 1])
                 ask_lots = book[LADDER + width + book[M_BEST + 1]]
             reason |= _touch(touch, market, k, wants, bid, ask, bid_lots, ask_lots,
-                             has_bid and has_ask)
+                             has_bid and has_ask, (rows[E_FLAGS, r] & F_LAST) != 0)
         if touch[T_SEEN]:
             mids[r] = touch[T_BID] + touch[T_ASK]
         if reason:
@@ -275,8 +281,10 @@ def l3_run_nb(i, due, ev_ts, ev_stream, ev_local, sid, rows, book, queue, touch,
             return i, 0, 0
         r = ev_local[i]
         action = rows[O_ACTION, r]
-        reason = R_EVERY if wants & W_EVERY else 0
+        reason = 0
         if action == L3.TRADE:
+            if wants & W_EVERY:
+                reason |= R_EVERY
             if match and queue[0, 0] > 0 and _trade_hits(
                     queue, rows[O_SIDE, r], rows[O_PRICE, r], rows[O_SIZE, r], touch[T_BID],
                     touch[T_ASK], book, True) > 0:
@@ -298,7 +306,8 @@ def l3_run_nb(i, due, ev_ts, ev_stream, ev_local, sid, rows, book, queue, touch,
                 bid = touch[T_BID]
             if ask_lots == 0:
                 ask = touch[T_ASK]
-            reason |= _touch(touch, market, k, wants, bid, ask, bid_lots, ask_lots, two_sided)
+            reason |= _touch(touch, market, k, wants, bid, ask, bid_lots, ask_lots, two_sided,
+                             (rows[O_FLAGS, r] & L3.F_LAST) != 0)
         if touch[T_SEEN]:
             mids[r] = touch[T_BID] + touch[T_ASK]
         if reason:

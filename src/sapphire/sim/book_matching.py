@@ -160,9 +160,9 @@ class L2BookMatcher(BookMatcher):
         """The level's size and our own orders already resting there (they are ahead too:
         the book's data does not show them)."""
         table = self.queue.array
-        live = table[1: len(self.queue) + 1]
-        ours = live[(live[:, Q_SIDE] == side) & (live[:, Q_PRICE] == price), Q_LEAVES].sum()
-        return int(self.book.size_at(side, price)) + int(ours)
+        ours = sum(int(table[q, Q_LEAVES]) for q in range(1, len(self.queue) + 1)
+                   if table[q, Q_SIDE] == side and table[q, Q_PRICE] == price)
+        return int(self.book.size_at(side, price)) + ours
 
     def consume(self, buy: bool, price: int, lots: int) -> None:
         from sapphire.sim.book_match_nb import l2_consume_nb
