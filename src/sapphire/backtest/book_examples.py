@@ -63,17 +63,18 @@ def es_mbo_events(data_root: str | Path, loops: int = 1) -> pa.Table:
     copies = []
     for k in range(loops):
         shift = k * (span + NS_PER_S)
-        copies.append(one.set_column(
-            one.schema.get_field_index("ts_event"), "ts_event",
-            pa.array(one.column("ts_event").to_numpy() + shift, pa.int64()))
-            .set_column(one.schema.get_field_index("ts_init"), "ts_init",
-                        pa.array(one.column("ts_init").to_numpy() + shift, pa.int64()))
-            .set_column(one.schema.get_field_index("sequence"), "sequence",
-                        pa.array(one.column("sequence").to_numpy() + k * seq_step, pa.int64()))
-            .set_column(one.schema.get_field_index("order_id"), "order_id",
-                        pa.array(np.where(ids > 0, ids + np.uint64(k * id_step), ids),
-                                 pa.uint64())))
+        copy = _with(one, "ts_event", one.column("ts_event").to_numpy() + shift, pa.int64())
+        copy = _with(copy, "ts_init", one.column("ts_init").to_numpy() + shift, pa.int64())
+        copy = _with(copy, "sequence", one.column("sequence").to_numpy() + k * seq_step,
+                     pa.int64())
+        copies.append(_with(copy, "order_id", np.where(ids > 0, ids + np.uint64(k * id_step),
+                                                       ids), pa.uint64()))
     return pa.concat_tables(copies)
+
+
+def _with(table: pa.Table, name: str, values: np.ndarray, type_: pa.DataType) -> pa.Table:
+    """``table`` with column ``name`` replaced by ``values``."""
+    return table.set_column(table.schema.get_field_index(name), name, pa.array(values, type_))
 
 
 def es_mbo_backtest(data_root: str | Path, *, loops: int = 3, quote_size: str = "1",

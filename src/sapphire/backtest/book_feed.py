@@ -19,16 +19,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 import numpy as np
 import pyarrow as pa
 
+from sapphire.backtest.feeds import deliver
 from sapphire.backtest.kinds import L2_BOOK, L3_BOOK
-from sapphire.backtest.streams import Stream, int64_column
+from sapphire.backtest.streams import Stream, aggressor_sign, int64_column
 from sapphire.book import l3_layout
 from sapphire.book.integrity import L2BookConfig, LevelRule
 from sapphire.book.l3_integrity import L3BookConfig
 from sapphire.core.errors import DataValidationError, SchemaError
-from sapphire.engine.kernel import StrategyError
 from sapphire.model.market import Quote, Trade
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from sapphire.strategy.strategy import Strategy
 
 _L2_COLUMNS = ("side", "action", "price", "size", "flags", "sequence")
+_HANDLERS = {"quotes": "on_quote", "trades": "on_trade", "books": "on_book"}
 _L3_COLUMNS = ("order_id", "side", "action", "price", "size", "flags", "sequence")
 
 
@@ -54,6 +56,14 @@ class BookStream(Stream):
     book_config: Any = None
     #: the stream the strategies see (a later copy under a feed latency), or None
     view_of: BookStream | None = None
+    #: who hears of this stream's quotes (its touch), trades and books; ``subscribers``
+    #: holds them all
+    subscribers_by_kind: dict[str, list[Strategy]] = field(default_factory=dict)
+
+    def subscribe(self, by_kind: dict[str, list[Strategy]]) -> None:
+        """Set who hears of what (``quotes``, ``trades``, ``books``)."""
+        self.subscribers_by_kind = by_kind
+        self.subscribers = list(dict.fromkeys(s for group in by_kind.values() for s in group))
 
     def marks(self, rows: np.ndarray) -> np.ndarray:
         sums = self.mids[rows]
@@ -103,7 +113,7 @@ def l3_stream(instrument: Instrument, orders: pa.Table, *, name: str,
     events = np.vstack([ids] + [int64_column(orders, c) for c in _L3_COLUMNS[1:]])
     config = config or L3BookConfig()
     if config.check_crossed:  # the venue's own orders rest in this book: see book_matching
-        config = L3BookConfig(**{**_fields(config), "check_crossed": False})
+        config = msgspec.structs.replace(config, check_crossed=False)
     return _book_stream(L3_BOOK, instrument, int64_column(orders, "ts_event"), events, name,
                         config)
 
@@ -125,12 +135,6 @@ def _require(table: pa.Table, columns: tuple[str, ...], name: str) -> None:
         raise SchemaError(f"{name}: missing columns {missing}")
 
 
-def _fields(config: Any) -> dict[str, Any]:
-    import msgspec
-
-    return msgspec.structs.asdict(config)
-
-
 def new_book(stream: BookStream) -> Any:
     """An empty book for ``stream`` (named after its instrument)."""
     if stream.kind == L2_BOOK:
@@ -147,7 +151,7 @@ class BookFeed:
 
     def __init__(self, stream: BookStream, sid: int, kernel: Kernel, market: MarketState,
                  venue: SimulatedVenue, timeline: Timeline, book: Any,
-                 matcher: Any | None, subscribers: dict[str, list[Strategy]]) -> None:
+                 matcher: Any | None) -> None:
         from sapphire.sim import book_match_nb as nbk
         from sapphire.sim.queue_table import QueueTable
 
@@ -162,14 +166,16 @@ class BookFeed:
         self.matcher = matcher
         self.queue = matcher.queue if matcher is not None else QueueTable(0)
         self.touch = np.zeros(5, dtype=np.int64)
-        self.subscribers = subscribers
+        by_kind = stream.subscribers_by_kind
+        self.handlers = {kind: [(s, getattr(s, name)) for s in by_kind.get(kind, [])]
+                         for kind, name in _HANDLERS.items()}
         self.working = venue.working_list(self.k)
         self._nb = nbk
         self._run = nbk.l2_run_nb if stream.kind == L2_BOOK else nbk.l3_run_nb
         self.wants = ((nbk.W_MATCH if matcher is not None else 0)
-                      | (nbk.W_TOUCH if subscribers["quotes"] else 0)
-                      | (nbk.W_TRADES if subscribers["trades"] else 0)
-                      | (nbk.W_EVERY if subscribers["books"] else 0))
+                      | (nbk.W_TOUCH if self.handlers["quotes"] else 0)
+                      | (nbk.W_TRADES if self.handlers["trades"] else 0)
+                      | (nbk.W_EVERY if self.handlers["books"] else 0))
         self.price_step = stream.instrument.price_step
         self.size_step = stream.instrument.size_step
 
@@ -198,11 +204,11 @@ class BookFeed:
             if reason & (nbk.R_FILL | nbk.R_THRESHOLD) and self.working:
                 self.venue.on_point(self.k)
             if reason & nbk.R_TOUCH:
-                self._deliver("quotes", "on_quote", self._quote(ts))
+                deliver(self.kernel, self.handlers["quotes"], "on_quote", self._quote(ts))
             if reason & nbk.R_TRADE:
-                self._deliver("trades", "on_trade", self._trade(row, ts))
+                deliver(self.kernel, self.handlers["trades"], "on_trade", self._trade(row, ts))
             if reason & nbk.R_EVERY:
-                self._deliver("books", "on_book", self.book)
+                deliver(self.kernel, self.handlers["books"], "on_book", self.book)
             i += 1
 
     def _quote(self, ts: int) -> Quote:
@@ -217,19 +223,8 @@ class BookFeed:
     def _trade(self, row: int, ts: int) -> Trade:
         events = self.stream.events  # side, price and size rows are the same in L2 and L3
         side, price, lots = events[1, row], events[3, row], events[4, row]
-        aggressor = {1: 1, 2: -1}.get(int(side), 0)
         trade = Trade(self.stream.key, ts, float(self.price_step.from_units(int(price))),  # type: ignore[arg-type]
-                      float(self.size_step.from_units(int(lots))), aggressor, int(price),
-                      int(lots))
+                      float(self.size_step.from_units(int(lots))), aggressor_sign(int(side)),
+                      int(price), int(lots))
         self.kernel.cache.trades[self.stream.key] = trade  # type: ignore[index]
         return trade
-
-    def _deliver(self, kind: str, handler: str, data: Any) -> None:
-        for strategy in self.subscribers[kind]:
-            try:
-                getattr(strategy, handler)(data)
-            except StrategyError:
-                raise
-            except Exception as exc:
-                raise self.kernel.strategy_error(strategy, handler, exc) from exc
-

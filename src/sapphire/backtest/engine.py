@@ -173,8 +173,9 @@ class BacktestEngine:
         self._ran = True
         if not self._strategies:
             raise ConfigError("add a strategy before running")
-        books = self._book_streams()
-        streams = [self._clip(stream) for stream in [*self._streams, *books]]
+        books, merged = self._book_streams()
+        streams = [self._clip(stream) for stream in [*self._streams, *books]
+                   if stream not in merged]
         start = min((int(s.ts[0]) for s in streams if len(s)), default=0)
         clock = SimulatedClock(start)
         market = MarketState(len(self._instruments))
@@ -230,10 +231,11 @@ class BacktestEngine:
                       [c[first:last] for c in stream.columns], stream.price_scale,
                       stream.internal)
 
-    def _book_streams(self) -> list[BookStream]:
-        """One stream per instrument with book data; an L2 book takes the instrument's
-        trades in (its queues move with them), so they leave the plain streams."""
-        books = []
+    def _book_streams(self) -> tuple[list[BookStream], list[Stream]]:
+        """One stream per instrument with book data, and the trade streams merged into
+        them: an L2 book takes its instrument's trades in (its queues move with them)."""
+        books: list[BookStream] = []
+        merged: list[Stream] = []
         for instrument_id, (data_type, table, config) in self._books.items():
             instrument = self._instruments[instrument_id]
             name = f"{data_type.value} {instrument_id}"
@@ -241,26 +243,33 @@ class BacktestEngine:
                 books.append(l3_stream(instrument, table, name=name, config=config))
                 continue
             trades = [s for s in self._streams if s.kind == TRADE and s.key == instrument_id]
-            for stream in trades:
-                self._streams.remove(stream)
+            merged += trades
             books.append(l2_stream(instrument, table, trades[0] if trades else None, name=name,
                                    config=config))
-        return books
+        return books, merged
 
     def _delayed_views(self, streams: list[Stream]) -> list[Stream]:
         """Under a feed latency, strategies get a later copy of each stream they read (and
         of every book: the one in the cache); the venue matches on the originals."""
         out = list(streams)
         for stream in streams:
-            delay = self._venues[stream.instrument.id.venue].latency.feed_ns
+            delay = self._feed_delay(stream)
             if delay <= 0 or not (stream.subscribers or isinstance(stream, BookStream)):
                 continue
-            view = stream.delayed(delay) if isinstance(stream, BookStream) else replace(
-                stream, ts=stream.ts + delay, matching=False)
+            if isinstance(stream, BookStream):
+                later = stream.delayed(delay)
+                later.subscribe(stream.subscribers_by_kind)
+                stream.subscribe({})
+                view: Stream = later
+            else:
+                view = replace(stream, ts=stream.ts + delay, matching=False)
+                view.subscribers, stream.subscribers = stream.subscribers, []
             view.instrument_index = stream.instrument_index
-            view.subscribers, stream.subscribers = stream.subscribers, []
             out.append(view)
         return out
+
+    def _feed_delay(self, stream: Stream) -> int:
+        return self._venues[stream.instrument.id.venue].latency.feed_ns
 
     def _book_feeds(self, kernel: Kernel, market: MarketState, streams: list[Stream],
                     timeline: Timeline) -> dict[int, BookFeed]:
@@ -274,19 +283,10 @@ class BacktestEngine:
             if stream.view_of is None:
                 matcher = (L2BookMatcher if stream.kind == L2_BOOK else L3BookMatcher)(book)
                 venue.attach_book(stream.instrument_index, matcher)
-            if stream.view_of is not None or self._venues[
-                    stream.instrument.id.venue].latency.feed_ns <= 0:
-                kernel.cache.books[stream.instrument.id] = book
-            feeds[sid] = BookFeed(stream, sid, kernel, market, venue, timeline, book, matcher,
-                                  self._book_subscribers(kernel, stream))
+            if stream.view_of is not None or self._feed_delay(stream) <= 0:
+                kernel.cache.books[stream.instrument.id] = book  # the book strategies read
+            feeds[sid] = BookFeed(stream, sid, kernel, market, venue, timeline, book, matcher)
         return feeds
-
-    @staticmethod
-    def _book_subscribers(kernel: Kernel, stream: BookStream) -> dict[str, list[Strategy]]:
-        if stream.view_of is None and not stream.subscribers:
-            return {"quotes": [], "trades": [], "books": []}
-        return {kind: list(kernel.data.subscribers(kind, stream.key))
-                for kind in ("quotes", "trades", "books")}
 
     def _build_kernel(self, clock: SimulatedClock, market: MarketState) -> Kernel:
         index = {instrument_id: i for i, instrument_id in enumerate(self._instruments)}
@@ -347,11 +347,11 @@ class BacktestEngine:
             if isinstance(stream, BookStream):
                 # the book serves its trades, every event, and top-of-book quotes when the
                 # instrument has no quotes of its own
-                stream.subscribers = [
-                    *kernel.data.subscribers("trades", stream.key),
-                    *kernel.data.subscribers("books", stream.key),
-                    *([] if stream.key in quoted else kernel.data.subscribers("quotes",
-                                                                              stream.key))]
+                stream.subscribe({
+                    "trades": list(kernel.data.subscribers("trades", stream.key)),
+                    "books": list(kernel.data.subscribers("books", stream.key)),
+                    "quotes": [] if stream.key in quoted
+                    else list(kernel.data.subscribers("quotes", stream.key))})
                 continue
             stream.subscribers = list(kernel.data.subscribers(kinds[stream.kind], stream.key))
         wanted = {(kind, key) for kind in (*kinds.values(), "books")

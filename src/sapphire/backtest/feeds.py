@@ -23,6 +23,19 @@ if TYPE_CHECKING:
     from sapphire.strategy.strategy import Strategy
 
 
+def deliver(kernel: Kernel, handlers: list[tuple[Strategy, Callable[[Any], None]]],
+            name: str, data: Any) -> None:
+    """Call each strategy's bound ``name`` handler with ``data``; an exception stops the run
+    with a :class:`StrategyError` naming the strategy and the handler."""
+    for strategy, handler in handlers:
+        try:
+            handler(data)
+        except StrategyError:
+            raise
+        except Exception as exc:
+            raise kernel.strategy_error(strategy, name, exc) from exc
+
+
 class Feed:
     """Delivers events of one stream (``handle(row, ts)``)."""
 
@@ -50,13 +63,7 @@ class Feed:
         return handler
 
     def deliver(self, data: Any) -> None:
-        for strategy, handler in self.handlers:
-            try:
-                handler(data)
-            except StrategyError:
-                raise
-            except Exception as exc:
-                raise self.kernel.strategy_error(strategy, self.handler_name, exc) from exc
+        deliver(self.kernel, self.handlers, self.handler_name, data)
 
     def handle(self, row: int, ts: int) -> None:
         raise NotImplementedError

@@ -143,8 +143,7 @@ class Stream:
     def trade(self, row: int) -> Trade:
         j = self.window(row)
         ts, price, size, side, ticks, lots = self.lists
-        aggressor = (0, 1, -1)[side[j]] if 0 <= side[j] <= 2 else 0
-        return Trade(self.key, ts[j], price[j], size[j], aggressor,  # type: ignore[arg-type]
+        return Trade(self.key, ts[j], price[j], size[j], aggressor_sign(side[j]),  # type: ignore[arg-type]
                      ticks[j], lots[j])
 
 
@@ -180,6 +179,11 @@ def merge(streams: list[Stream]) -> Timeline:
         order = np.lexsort((row, stream, priority, ts))
         ts, stream, row = ts[order], stream[order], row[order]
     return Timeline(ts, stream, row, row - base[stream], base, flat)
+
+
+def aggressor_sign(side: int) -> int:
+    """A stored aggressor side (1 buy, 2 sell, else unknown) as +1, -1 or 0."""
+    return (0, 1, -1)[side] if 0 <= side <= 2 else 0
 
 
 def int64_column(table: pa.Table, name: str) -> np.ndarray:

@@ -302,3 +302,27 @@ def test_a_negative_size_stops_the_run_and_names_it() -> None:
     book = l2(snapshot(1, [(100.0, 1.0)], [(100.5, 1.0)]), [(2, BUY, UPDATE, 100.0, -1.0)])
     with pytest.raises(BookIntegrityError, match="negative"):
         run_book(book, {})
+
+
+def test_quotes_of_their_own_reach_strategies_once_not_again_from_the_book() -> None:
+    # quotes at 2 and 3; the book's touch changes at 1 and 4 (and its trades, none here, are
+    # subscribed): with quotes of its own the instrument's quote subscribers hear only
+    # those, no second copy from the book
+    from tests.unit.sim._harness import quotes
+
+    engine = BacktestEngine()
+    engine.add_venue(VenueConfig(name="SIM", currency="USDT"))
+    engine.add_instrument(spot())
+    engine.add_data(l2(snapshot(1, [(100.0, 5.0)], [(100.5, 3.0)]),
+                       [(4, BUY, UPDATE, 100.0, 4.0)]), "l2_deltas", SPOT_ID)
+    engine.add_data(quotes([(2, 100.0, 100.5, 5.0, 3.0), (3, 100.0, 100.5, 5.0, 2.0)]),
+                    "quotes", SPOT_ID)
+    class QuotesAndTrades(Script):
+        def on_start(self) -> None:
+            super().on_start()
+            self.subscribe_trades(SPOT_ID)  # the book then has subscribers of its own
+
+    script = QuotesAndTrades({}, kind="quotes")
+    engine.add_strategy(script)
+    engine.run()
+    assert script.seen == [2, 3]
